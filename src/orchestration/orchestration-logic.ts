@@ -1,0 +1,93 @@
+/**
+ * The public API for orchestration-logic (OL) authors: the decorator, the contract an OL
+ * implements, the context it runs with and the events it yields. Import from this file only.
+ */
+import { applyDecorators, Injectable, type Type } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+
+export type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FinishReason,
+  FunctionTool,
+  ToolCall,
+  ToolChoice,
+  Usage,
+} from '../common/chat.types.js';
+
+export interface OrchestrationLogicOptions {
+  /** The `<ol-id>` of `urn:<namespace>:<ol-id>:…`: letters, digits, `_`, `-`. */
+  id: string;
+  /**
+   * A class-validator DTO for the URN params. Values arrive as strings and are converted
+   * to the declared property types; a key the DTO does not declare is refused. Without a
+   * DTO, the OL takes no params.
+   */
+  params?: Type<object>;
+  /** `owned_by` of its entries in `/v1/models`. */
+  ownedBy?: string;
+}
+
+/** One entry of `/v1/models` for an OL: the URN with these params. */
+export interface ModelVariant {
+  params?: Record<string, string>;
+}
+
+/** Who is calling, as authenticated by the service (never taken from the request body). */
+export interface CallerIdentity {
+  /** The authenticated user (`anonymous` when auth is off). */
+  userId: string;
+  /** The API key's id, when a key was used. */
+  keyId?: string;
+  tier?: string;
+  /** OpenAI's `user` field or a trusted front end's forwarded user: a sub-identity. */
+  endUser?: string;
+  /** A conversation id forwarded by a trusted front end (e.g. Open WebUI's chat id). */
+  conversationId?: string;
+}
+
+/** Counts tokens with a real BPE tokenizer (o200k_base), for honest usage numbers. */
+export interface TokenCounter {
+  count(text: string): number;
+  /** Prompt tokens of a conversation, with the per-message overhead OpenAI's models add. */
+  countMessages(messages: ChatRequest['messages']): number;
+}
+
+/** Everything an OL gets besides the request. */
+export interface OrchestrationContext<P extends object = object> {
+  /** The validated URN params (an instance of the OL's params DTO). */
+  readonly params: P;
+  /** The `model` as the client sent it. */
+  readonly urn: string;
+  readonly requestId: string;
+  readonly caller: CallerIdentity;
+  /** Aborted when the client disconnects or the server shuts down: stop work promptly. */
+  readonly signal: AbortSignal;
+  readonly tokens: TokenCounter;
+}
+
+/**
+ * What an OL implements. `run` yields events; the service turns the same stream into SSE
+ * chunks or one JSON response, so an OL never formats HTTP. Usage events are summed.
+ */
+export interface OrchestrationLogicHandler<P extends object = object> {
+  run(request: ChatRequest, ctx: OrchestrationContext<P>): AsyncIterable<ChatEvent>;
+  /** The URNs to list in `/v1/models`; by default one, without params. */
+  models?(): ModelVariant[];
+}
+
+export const LogicMetadata = DiscoveryService.createDecorator<OrchestrationLogicOptions>();
+
+/**
+ * Marks a provider as an orchestration logic, found at boot in any module the app imports.
+ * Only class providers are found (not `useFactory`/`useValue`), and they must be singletons.
+ */
+export function OrchestrationLogic(idOrOptions: string | OrchestrationLogicOptions): ClassDecorator {
+  const options = typeof idOrOptions === 'string' ? { id: idOrOptions } : idOrOptions;
+  return applyDecorators(Injectable(), LogicMetadata(options));
+}
+
+export { OrchestrationError, OrchestrationErrorCode } from './orchestration.error.js';

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { EchoLogic } from './echo/echo.logic.js';
+import { LogicRegistry } from './logic-registry.js';
+import { OrchestrationService } from './orchestration.service.js';
+import { TokenCounterService } from './token-counter.service.js';
+
+/** The OL contract, discovery of `@OrchestrationLogic` providers, and the built-in OLs (C6). */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [LogicRegistry, OrchestrationService, TokenCounterService, EchoLogic],
+  exports: [LogicRegistry, OrchestrationService],
+})
+export class OrchestrationModule {}

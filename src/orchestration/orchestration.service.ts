@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+import type { RegisteredLogic } from './logic-registry.js';
+import type { CallerIdentity, OrchestrationContext } from './orchestration-logic.js';
+import { TokenCounterService } from './token-counter.service.js';
+
+/** What the protocol layer knows about one call. */
+export interface LogicCall {
+  logic: RegisteredLogic;
+  params: object;
+  urn: string;
+  requestId: string;
+  caller: CallerIdentity;
+  signal: AbortSignal;
+}
+
+/** Builds an OL's context and starts it. */
+@Injectable()
+export class OrchestrationService {
+  constructor(private readonly tokens: TokenCounterService) {}
+
+  run(request: ChatRequest, call: LogicCall): AsyncIterable<ChatEvent> {
+    const ctx: OrchestrationContext = {
+      params: call.params,
+      urn: call.urn,
+      requestId: call.requestId,
+      caller: call.caller,
+      signal: call.signal,
+      tokens: this.tokens,
+    };
+    return call.logic.handler.run(request, ctx);
+  }
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { getCaller } from '../common/request-caller.js';
+import { annotateRequestLog } from '../logging/request-log.js';
+import { OrchestrationService } from '../orchestration/orchestration.service.js';
+import { ModelRouter } from '../router/model-router.service.js';
+import { endUserOf, toChatRequest } from './chat-request.mapper.js';
+import { collectEvents } from './completion-events.js';
+import { newCompletionMeta } from './completion-meta.js';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
+import { mapError } from './error-mapper.js';
+import { writeSse } from './sse-writer.js';
+
+@Controller('v1')
+export class ChatCompletionsController {
+  private readonly logger = new Logger('ChatCompletions');
+
+  constructor(
+    private readonly router: ModelRouter,
+    private readonly orchestration: OrchestrationService,
+  ) {}
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  async create(
+    @Body() body: ChatCompletionRequestDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const resolved = this.router.resolve(body.model);
+    const stream = body.stream === true;
+    annotateRequestLog(res, { urn: resolved.urn, ol: resolved.logic.options.id, stream });
+
+    // Aborted when the client goes away before the response is complete.
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const caller = getCaller(req);
+    const endUser = caller.endUser ?? endUserOf(body.user);
+    const events = this.orchestration.run(toChatRequest(body), {
+      logic: resolved.logic,
+      params: resolved.params,
+      urn: resolved.urn,
+      requestId: String(req.id),
+      caller: endUser ? { ...caller, endUser } : caller,
+      signal: abort.signal,
+    });
+    const meta = newCompletionMeta(body.model);
+
+    if (stream) {
+      await writeSse(res, events, meta, {
+        includeUsage: body.stream_options?.include_usage === true,
+        signal: abort.signal,
+        mapError,
+        onError: (error) => this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
+        onUsage: (usage) => usage && annotateRequestLog(res, { usage }),
+      });
+      return;
+    }
+    const result = await collectEvents(events);
+    if (result.usage) annotateRequestLog(res, { usage: result.usage });
+    res.json({
+      id: meta.id,
+      object: 'chat.completion',
+      created: meta.created,
+      model: meta.model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: result.content || (result.toolCalls.length ? null : ''),
+            refusal: null,
+            ...(result.toolCalls.length ? { tool_calls: result.toolCalls } : {}),
+            annotations: [],
+          },
+          logprobs: null,
+          finish_reason: result.finishReason,
+        },
+      ],
+      ...(result.usage ? { usage: result.usage } : {}),
+    });
+  }
+}

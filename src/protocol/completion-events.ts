@@ -1,0 +1,60 @@
+import type { ChatEvent, FinishReason, ToolCall, Usage } from '../common/chat.types.js';
+
+/** Sums usage events: multi-step OLs report each step, clients see the total. */
+export function addUsage(total: Usage | undefined, usage: Usage): Usage {
+  if (!total) return { ...usage };
+  const sum: Usage = {
+    prompt_tokens: total.prompt_tokens + usage.prompt_tokens,
+    completion_tokens: total.completion_tokens + usage.completion_tokens,
+    total_tokens: total.total_tokens + usage.total_tokens,
+  };
+  const cached = (total.prompt_tokens_details?.cached_tokens ?? 0) + (usage.prompt_tokens_details?.cached_tokens ?? 0);
+  if (total.prompt_tokens_details || usage.prompt_tokens_details) sum.prompt_tokens_details = { cached_tokens: cached };
+  const reasoning =
+    (total.completion_tokens_details?.reasoning_tokens ?? 0) + (usage.completion_tokens_details?.reasoning_tokens ?? 0);
+  if (total.completion_tokens_details || usage.completion_tokens_details)
+    sum.completion_tokens_details = { reasoning_tokens: reasoning };
+  return sum;
+}
+
+/** The finish reason an OL gave, or the one its output implies. */
+export function finishReasonOf(given: FinishReason | undefined, sawToolCalls: boolean): FinishReason {
+  return given ?? (sawToolCalls ? 'tool_calls' : 'stop');
+}
+
+/** Everything a non-streaming response needs, gathered from the event stream. */
+export interface CompletionResult {
+  content: string;
+  toolCalls: ToolCall[];
+  usage?: Usage;
+  finishReason: FinishReason;
+}
+
+export async function collectEvents(events: AsyncIterable<ChatEvent>): Promise<CompletionResult> {
+  let content = '';
+  const calls: ToolCall[] = [];
+  let usage: Usage | undefined;
+  let finish: FinishReason | undefined;
+  for await (const event of events) {
+    switch (event.type) {
+      case 'text':
+        content += event.text;
+        break;
+      case 'tool_call': {
+        const call = (calls[event.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
+        if (event.id) call.id = event.id;
+        if (event.name) call.function.name += event.name;
+        if (event.arguments) call.function.arguments += event.arguments;
+        break;
+      }
+      case 'usage':
+        usage = addUsage(usage, event.usage);
+        break;
+      case 'finish':
+        finish = event.reason;
+        break;
+    }
+  }
+  const toolCalls = calls.filter(Boolean);
+  return { content, toolCalls, usage, finishReason: finishReasonOf(finish, toolCalls.length > 0) };
+}

@@ -1,0 +1,109 @@
+import { HttpException } from '@nestjs/common';
+import { OrchestrationError, OrchestrationErrorCode } from '../orchestration/orchestration.error.js';
+import { RouterError, RouterErrorCode } from '../router/router.error.js';
+import { openAiError, type MappedError } from './openai-error.js';
+import { ProtocolError, ProtocolErrorCode } from './protocol.error.js';
+
+const INVALID = 'invalid_request_error';
+
+/**
+ * The one place where errors become HTTP: every module's error codes map here with an
+ * exhaustive switch, so a new code that nobody mapped fails to compile.
+ */
+export function mapError(error: unknown): MappedError {
+  if (error instanceof ProtocolError) return mapProtocol(error);
+  if (error instanceof RouterError) return mapRouter(error);
+  if (error instanceof OrchestrationError) return mapOrchestration(error);
+  // Nest wraps body-parser's http-errors in an HttpException; the cause says what failed.
+  if (error instanceof HttpException && isHttpError(error.cause)) return mapHttpError(error.cause);
+  if (error instanceof HttpException) return mapHttpException(error);
+  if (isHttpError(error)) return mapHttpError(error);
+  return serverError();
+}
+
+function mapProtocol(e: ProtocolError): MappedError {
+  switch (e.code) {
+    case ProtocolErrorCode.INVALID_REQUEST:
+      return openAiError(400, INVALID, e.message, 'invalid_value', e.param);
+    case ProtocolErrorCode.MODEL_NOT_FOUND:
+      return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
+  }
+}
+
+function mapRouter(e: RouterError): MappedError {
+  switch (e.code) {
+    case RouterErrorCode.UNKNOWN_MODEL:
+    case RouterErrorCode.UNKNOWN_LOGIC:
+      return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
+    case RouterErrorCode.MALFORMED_URN:
+      return openAiError(400, INVALID, e.message, 'invalid_model_urn', e.param);
+    case RouterErrorCode.INVALID_PARAM:
+      return openAiError(400, INVALID, e.message, 'invalid_model_param', e.param);
+  }
+}
+
+function mapOrchestration(e: OrchestrationError): MappedError {
+  switch (e.code) {
+    case OrchestrationErrorCode.INVALID_REQUEST:
+      return openAiError(400, INVALID, e.message, 'invalid_value', e.param);
+    case OrchestrationErrorCode.FAILED:
+      return openAiError(500, 'server_error', e.message, 'orchestration_failed');
+  }
+}
+
+/** Nest's own exceptions (route not found, …): keep the status, reshape the body. */
+function mapHttpException(e: HttpException): MappedError {
+  const status = e.getStatus();
+  if (status === 404) return openAiError(404, INVALID, e.message, 'not_found');
+  if (status >= 500) return serverError();
+  return openAiError(status, INVALID, e.message, null);
+}
+
+interface HttpError {
+  status: number;
+  type?: string;
+  expose?: boolean;
+  message: string;
+}
+
+/** body-parser raises `http-errors` (status + type), before any Nest code runs. */
+function isHttpError(error: unknown): error is HttpError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<HttpError>).status === 'number' &&
+    typeof (error as Partial<HttpError>).expose === 'boolean'
+  );
+}
+
+function mapHttpError(e: HttpError): MappedError {
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return openAiError(
+        400,
+        INVALID,
+        'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+        'invalid_json',
+      );
+    case 'entity.too.large':
+      return openAiError(
+        413,
+        INVALID,
+        `The request body is too large (limit: ${String((e as { limit?: number }).limit ?? '')} bytes).`,
+        'request_too_large',
+      );
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return openAiError(415, INVALID, e.message, 'unsupported_media_type');
+    default:
+      return e.status < 500 && e.expose ? openAiError(e.status, INVALID, e.message, null) : serverError();
+  }
+}
+
+export function serverError(): MappedError {
+  return openAiError(
+    500,
+    'server_error',
+    'The server had an error while processing your request. Sorry about that!',
+    null,
+  );
+}

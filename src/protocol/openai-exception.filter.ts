@@ -1,0 +1,25 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { mapError } from './error-mapper.js';
+
+/**
+ * Every error the HTTP layer sees — ours, Nest's own 404s, body-parser failures,
+ * unexpected exceptions — leaves as OpenAI's error body with the matching status.
+ */
+@Catch()
+export class OpenAiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const mapped = mapError(exception);
+    if (mapped.internal) this.logger.error(exception);
+    if (res.headersSent) {
+      // A streaming response writes its own error event; here only ensure it ends.
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    if (mapped.headers) res.set(mapped.headers);
+    res.status(mapped.status).json(mapped.body);
+  }
+}

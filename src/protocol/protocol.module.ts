@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { OrchestrationModule } from '../orchestration/orchestration.module.js';
+import { RouterModule } from '../router/router.module.js';
+import { ChatCompletionsController } from './chat-completions.controller.js';
+import { HealthController } from './health.controller.js';
+import { ModelsController } from './models.controller.js';
+import { OpenAiExceptionFilter } from './openai-exception.filter.js';
+import { RequestValidationPipe } from './request-validation.pipe.js';
+import { serverConfig } from './server.config.js';
+
+/** The OpenAI-compatible HTTP surface (C1): controllers, DTOs, SSE, the error filter. */
+@Module({
+  imports: [RouterModule, OrchestrationModule],
+  controllers: [ChatCompletionsController, ModelsController, HealthController],
+  providers: [
+    serverConfig.provider(),
+    { provide: APP_FILTER, useClass: OpenAiExceptionFilter },
+    { provide: APP_PIPE, useClass: RequestValidationPipe },
+  ],
+  exports: [serverConfig.KEY],
+})
+export class ProtocolModule {}

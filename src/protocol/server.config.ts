@@ -1,0 +1,25 @@
+import { IsInt, IsString, Max, Min, Matches } from 'class-validator';
+import { defineConfigSection } from '../configuration/config-section.js';
+
+export class ServerConfig {
+  /** Loopback by default: exposing the service is a deliberate act (see auth). */
+  @IsString()
+  host: string = '127.0.0.1';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  port: number = 3000;
+
+  /** Largest accepted request body, in body-parser notation (`10mb`, `512kb`). */
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, { message: 'a size such as 10mb or 512kb' })
+  bodyLimit: string = '10mb';
+
+  /** On SIGTERM, how long running requests (streams) may take to finish. */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  shutdownTimeoutMs: number = 10_000;
+}
+
+export const serverConfig = defineConfigSection('server', ServerConfig);

@@ -1,0 +1,99 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
+import type { ChatEvent, FinishReason, Usage } from '../common/chat.types.js';
+import { addUsage, finishReasonOf } from './completion-events.js';
+import type { CompletionMeta } from './completion-meta.js';
+import type { MappedError } from './openai-error.js';
+
+const DONE = 'data: [DONE]\n\n';
+
+export interface SseOptions {
+  includeUsage: boolean;
+  /** Aborted when the client went away: stop writing, do not report. */
+  signal: AbortSignal;
+  /** Turns a mid-stream failure into the error event's body. */
+  mapError: (error: unknown) => MappedError;
+  onError: (error: unknown) => void;
+  onUsage: (usage: Usage | undefined) => void;
+}
+
+/**
+ * Streams OL events as OpenAI `chat.completion.chunk` SSE events. Nothing is written until
+ * the first event exists, so an early failure is still a plain JSON error with its status;
+ * after that, a failure ends the stream with an error event and `[DONE]`. Each chunk is
+ * written as it arrives (no buffering) and costs one serialization of its delta.
+ */
+export async function writeSse(
+  res: Response,
+  events: AsyncIterable<ChatEvent>,
+  meta: CompletionMeta,
+  options: SseOptions,
+): Promise<void> {
+  const iterator = events[Symbol.asyncIterator]();
+  let next = await iterator.next();
+
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  const usageField = options.includeUsage ? ',"usage":null' : '';
+  const base =
+    `data: {"id":"${meta.id}","object":"chat.completion.chunk","created":${meta.created},` +
+    `"model":${JSON.stringify(meta.model)},`;
+  const head = `${base}"choices":[{"index":0,"delta":`;
+  const write = async (text: string): Promise<void> => {
+    if (!res.write(text) && !options.signal.aborted) {
+      await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+  };
+  const chunk = (delta: string, finish: FinishReason | null = null): string =>
+    `${head}${delta},"logprobs":null,"finish_reason":${finish ? `"${finish}"` : 'null'}}]${usageField}}\n\n`;
+
+  let roleSent = false;
+  let sawToolCalls = false;
+  let usage: Usage | undefined;
+  let finish: FinishReason | undefined;
+  const role = (): string => (roleSent ? '' : ((roleSent = true), '"role":"assistant",'));
+  try {
+    for (; !next.done; next = await iterator.next()) {
+      if (options.signal.aborted) return;
+      const event = next.value;
+      switch (event.type) {
+        case 'text':
+          if (event.text) await write(chunk(`{${role()}"content":${JSON.stringify(event.text)}}`));
+          break;
+        case 'tool_call': {
+          sawToolCalls = true;
+          const call: Record<string, unknown> = { index: event.index };
+          if (event.id) (call.id = event.id), (call.type = 'function');
+          const fn: Record<string, string> = {};
+          if (event.name !== undefined) fn.name = event.name;
+          if (event.arguments !== undefined) fn.arguments = event.arguments;
+          call.function = fn;
+          await write(chunk(`{${role()}"tool_calls":[${JSON.stringify(call)}]}`));
+          break;
+        }
+        case 'usage':
+          usage = addUsage(usage, event.usage);
+          break;
+        case 'finish':
+          finish = event.reason;
+          break;
+      }
+    }
+    options.onUsage(usage);
+    await write(chunk(roleSent ? '{}' : '{"role":"assistant","content":""}', finishReasonOf(finish, sawToolCalls)));
+    if (options.includeUsage && usage) {
+      await write(`${base}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`);
+    }
+    await write(DONE);
+  } catch (error) {
+    if (options.signal.aborted) return;
+    options.onError(error);
+    await write(`data: ${JSON.stringify(options.mapError(error).body)}\n\n${DONE}`);
+  } finally {
+    res.end();
+    if (!next.done) await iterator.return?.().catch(() => undefined);
+  }
+}
