@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parse } from 'yaml';
+
+/**
+ * Validates what the service sends against OpenAI's official OpenAPI spec
+ * (`../shared/openai-openapi.yaml`, or `OPENAI_SPEC`): the spec, not memory, is the reference.
+ */
+const SPEC_PATH =
+  process.env.OPENAI_SPEC ?? fileURLToPath(new URL('../../../shared/openai-openapi.yaml', import.meta.url));
+
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function compile(): Ajv {
+  const spec = parse(readFileSync(SPEC_PATH, 'utf8'), { maxAliasCount: -1 }) as {
+    components: { schemas: Record<string, unknown> };
+  };
+  const instance = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
+  addFormats(instance);
+  instance.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
+  instance.addSchema({ $id: 'openai', components: { schemas: spec.components.schemas } });
+  return instance;
+}
+
+/** Throws with ajv's findings when `value` does not conform to `components.schemas[name]`. */
+export function assertMatchesSpec(name: string, value: unknown): void {
+  ajv ??= compile();
+  let validate = validators.get(name);
+  if (!validate) {
+    validate = ajv.compile({ $ref: `openai#/components/schemas/${name}` });
+    validators.set(name, validate);
+  }
+  if (!validate(value)) {
+    throw new Error(
+      `${name} does not match OpenAI's spec:\n${JSON.stringify(validate.errors, null, 2)}\n${JSON.stringify(value)}`,
+    );
+  }
+}
