@@ -7,7 +7,10 @@ export type ConfigClass<T extends object = object> = new () => T;
 export interface ConfigSection<T extends object> {
   /** Dotted path in the YAML tree: `server`, `connectors`, `ols.echo`. */
   readonly path: string;
-  readonly schema: ConfigClass<T>;
+  /** The class of the section, or of each item of a list section. */
+  readonly schema: ConfigClass;
+  /** A list section (`connectors: [ … ]`) validates each item against `schema`. */
+  readonly list: boolean;
   /** Injection token: `@Inject(serverConfig.KEY) config: ServerConfig`. */
   readonly KEY: symbol;
   /** Add to the owning module's providers. */
@@ -24,9 +27,21 @@ export function defineConfigSection<T extends object>(
   path: string,
   schema: ConfigClass<T>,
 ): ConfigSection<T> {
+  return register(path, schema, false);
+}
+
+/** A section whose YAML value is a list of items of `schema` (absent means empty). */
+export function defineConfigListSection<T extends object>(
+  path: string,
+  schema: ConfigClass<T>,
+): ConfigSection<T[]> {
+  return register(path, schema, true);
+}
+
+function register<T extends object>(path: string, schema: ConfigClass, list: boolean): ConfigSection<T> {
   const existing = sections.get(path);
   if (existing) {
-    if (existing.schema !== schema) {
+    if (existing.schema !== schema || existing.list !== list) {
       throw new Error(`Configuration section "${path}" is declared twice`);
     }
     return existing as ConfigSection<T>;
@@ -35,6 +50,7 @@ export function defineConfigSection<T extends object>(
   const section: ConfigSection<T> = {
     path,
     schema,
+    list,
     KEY,
     provider: () => ({
       provide: KEY,

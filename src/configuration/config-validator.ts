@@ -23,26 +23,47 @@ export function validateTree(
 
   const config: ConfigTree = {};
   for (const section of sections.values()) {
-    const raw = getPath(tree, section.path);
-    if (raw !== undefined && raw !== null && !isPlainObject(raw) && !Array.isArray(raw)) {
+    const raw = getPath(tree, section.path) ?? (section.list ? [] : {});
+    const wanted = section.list ? Array.isArray(raw) : isPlainObject(raw);
+    if (!wanted) {
       problems.push({
         source: sourceOf(section.path, sources),
         path: section.path,
-        message: `expected a mapping, found ${describe(raw)}`,
+        message: `expected ${section.list ? 'a list' : 'a mapping'}, found ${describe(raw)}`,
       });
       continue;
     }
-    const instance = plainToInstance(section.schema, raw ?? {}, { exposeDefaultValues: true });
-    const errors = validateSync(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: true },
-    });
-    collectProblems(errors, section.path, sources, problems);
-    setPath(config, section.path, instance);
+    if (section.list) {
+      const items = (raw as unknown[]).map((item, i) => {
+        const path = `${section.path}[${i}]`;
+        if (isPlainObject(item)) return validateObject(section.schema, item, path, sources, problems);
+        problems.push({ source: sourceOf(path, sources), path, message: `expected a mapping, found ${describe(item)}` });
+        return undefined;
+      });
+      setPath(config, section.path, items);
+    } else {
+      setPath(config, section.path, validateObject(section.schema, raw as ConfigTree, section.path, sources, problems));
+    }
   }
   return { config, problems };
+}
+
+function validateObject(
+  schema: ConfigSection<object>['schema'],
+  raw: ConfigTree,
+  path: string,
+  sources: ConfigSources,
+  problems: ConfigProblem[],
+): object {
+  const instance = plainToInstance(schema, raw, { exposeDefaultValues: true });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: true },
+  });
+  collectProblems(errors, path, sources, problems);
+  return instance;
 }
 
 function collectProblems(

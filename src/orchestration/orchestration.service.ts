@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+import type { RequestLogFields } from '../logging/request-log.js';
 import type { RegisteredLogic } from './logic-registry.js';
 import type { CallerIdentity, OrchestrationContext } from './orchestration-logic.js';
 import { TokenCounterService } from './token-counter.service.js';
@@ -12,6 +13,8 @@ export interface LogicCall {
   requestId: string;
   caller: CallerIdentity;
   signal: AbortSignal;
+  /** Adds fields to the request's log line (e.g. the connector an OL picked). */
+  annotate: (fields: RequestLogFields) => void;
 }
 
 /** Builds an OL's context and starts it. */

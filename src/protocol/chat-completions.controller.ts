@@ -45,6 +45,7 @@ export class ChatCompletionsController {
       requestId: String(req.id),
       caller: endUser ? { ...caller, endUser } : caller,
       signal: abort.signal,
+      annotate: (fields) => annotateRequestLog(res, fields),
     });
     const meta = newCompletionMeta(body.model);
 
