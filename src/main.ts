@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap.js';
 import { ConfigurationError } from './configuration/configuration.error.js';
-import { enableGracefulShutdown } from './protocol/graceful-shutdown.js';
+import { gracefulShutdown } from './protocol/graceful-shutdown.js';
 import { serverConfig, type ServerConfig } from './protocol/server.config.js';
 import { SecretsError } from './secrets/secrets.error.js';
 
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   });
   const { host, port, shutdownTimeoutMs } = app.get<ServerConfig>(serverConfig.KEY);
   const logger = app.get(Logger);
-  enableGracefulShutdown(app, shutdownTimeoutMs, logger);
+  const stop = gracefulShutdown(app, shutdownTimeoutMs, logger);
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
   await app.listen(port, host);
   logger.log(`listening on http://${host}:${port}`, 'Bootstrap');
 }

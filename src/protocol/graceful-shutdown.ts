@@ -2,10 +2,15 @@ import type { Server } from 'node:http';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 
 /**
- * On SIGTERM/SIGINT: stop accepting connections, let running requests (streams included)
- * finish for up to `timeoutMs`, then cut what remains and close the app.
+ * Returns the shutdown procedure (main.ts runs it on SIGTERM/SIGINT): stop accepting
+ * connections, let running requests (streams included) finish for up to `timeoutMs`, then
+ * cut what remains and close the app.
  */
-export function enableGracefulShutdown(app: INestApplication, timeoutMs: number, logger: LoggerService): void {
+export function gracefulShutdown(
+  app: INestApplication,
+  timeoutMs: number,
+  logger: LoggerService,
+): (signal: NodeJS.Signals) => Promise<void> {
   const server = app.getHttpServer() as Server;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -35,6 +40,5 @@ export function enableGracefulShutdown(app: INestApplication, timeoutMs: number,
     await app.close();
     process.exitCode = 0;
   };
-  process.once('SIGTERM', (s) => void stop(s));
-  process.once('SIGINT', (s) => void stop(s));
+  return stop;
 }

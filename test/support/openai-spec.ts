@@ -22,8 +22,26 @@ function compile(): Ajv {
   const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
   addFormats(instance);
   instance.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
-  instance.addSchema({ $id: 'openai', components: { schemas: spec.components.schemas } });
+  instance.addSchema({ $id: 'openai', components: { schemas: normalize(spec.components.schemas) } });
   return instance;
+}
+
+/**
+ * The spec mixes OpenAPI 3.0's `nullable: true` with 3.1's `type: "null"`; ajv speaks JSON
+ * Schema, so `nullable` becomes an explicit null alternative.
+ */
+function normalize(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(normalize);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = normalize(value);
+  if (out.nullable === true) {
+    delete out.nullable;
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else return { anyOf: [out, { type: 'null' }] };
+    if (Array.isArray(out.enum)) out.enum = [...(out.enum as unknown[]), null];
+  }
+  return out;
 }
 
 /** Throws with ajv's findings when `value` does not conform to `components.schemas[name]`. */

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import type { DiscoveryService } from '@nestjs/core';
+import { LogicRegistry, type RegisteredLogic } from '../orchestration/logic-registry.js';
+import type { OrchestrationLogicHandler } from '../orchestration/orchestration-logic.js';
+import { ModelRouter } from './model-router.service.js';
+import { RouterConfig } from './router.config.js';
+import { RouterError, RouterErrorCode } from './router.error.js';
+
+class Params {
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  steps: number = 3;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  verbose?: boolean;
+}
+
+const handler: OrchestrationLogicHandler = {
+  async *run() {},
+  models: () => [{}, { params: { steps: '5' } }],
+};
+
+function routerWith(...logics: RegisteredLogic[]): ModelRouter {
+  const registry = new LogicRegistry({} as DiscoveryService);
+  for (const logic of logics) (registry as unknown as { logics: Map<string, RegisteredLogic> }).logics.set(logic.options.id, logic);
+  return new ModelRouter(registry, new RouterConfig());
+}
+
+const router = routerWith(
+  { options: { id: 'loop', params: Params }, handler },
+  { options: { id: 'plain' }, handler: { async *run() {} } },
+);
+
+function failure(model: string): RouterError {
+  try {
+    router.resolve(model);
+  } catch (error) {
+    if (error instanceof RouterError) return error;
+    throw error;
+  }
+  throw new Error('resolved');
+}
+
+describe('ModelRouter', () => {
+  it('validates params with the OL DTO, converting types and applying defaults', () => {
+    expect(router.resolve('urn:mvp:loop:steps=7:verbose=true').params).toEqual({ steps: 7, verbose: true });
+    expect(router.resolve('urn:mvp:loop').params).toEqual({ steps: 3 });
+  });
+
+  it('rejects params the DTO refuses, naming the param', () => {
+    const error = failure('urn:mvp:loop:steps=99');
+    expect(error.code).toBe(RouterErrorCode.INVALID_PARAM);
+    expect(error.message).toContain("'steps'");
+    expect(failure('urn:mvp:loop:steps=abc').message).toContain("'steps'");
+    expect(failure('urn:mvp:loop:nope=1').message).toMatch(/'nope'.*unknown parameter/);
+  });
+
+  it('rejects any param for an OL without a params DTO', () => {
+    expect(failure('urn:mvp:plain:x=1').code).toBe(RouterErrorCode.INVALID_PARAM);
+    expect(router.resolve('urn:mvp:plain').params).toEqual({});
+  });
+
+  it('answers an unknown OL as an unknown model', () => {
+    expect(failure('urn:mvp:nothing').code).toBe(RouterErrorCode.UNKNOWN_LOGIC);
+  });
+
+  it('lists every variant an OL declares', () => {
+    expect(router.list().map((m) => m.id)).toEqual(['urn:mvp:loop', 'urn:mvp:loop:steps=5', 'urn:mvp:plain']);
+  });
+});
