@@ -6,6 +6,11 @@ import { ProbeModule } from './fixtures/probe.logic.js';
 
 let t: TestApp;
 
+interface Chunk {
+  choices: Array<{ finish_reason: string | null; delta: { content?: string } }>;
+  usage?: { completion_tokens: number } | null;
+}
+
 beforeAll(async () => {
   t = await startApp({ imports: [ProbeModule] });
 });
@@ -84,11 +89,11 @@ describe('POST /v1/chat/completions', () => {
     expect(sse.raw.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(sse.raw.split('\n\n').slice(0, -1).every((e) => e.startsWith('data: '))).toBe(true);
     expect(sse.events.at(-1)).toBe('[DONE]');
-    const chunks = sse.events.slice(0, -1).map((e) => JSON.parse(e) as Record<string, any>);
+    const chunks = sse.events.slice(0, -1).map((e) => JSON.parse(e) as Chunk);
     for (const chunk of chunks) assertMatchesSpec('CreateChatCompletionStreamResponse', chunk);
     const usageChunk = chunks.at(-1)!;
     expect(usageChunk.choices).toEqual([]);
-    expect(usageChunk.usage.completion_tokens).toBeGreaterThan(0);
+    expect(usageChunk.usage!.completion_tokens).toBeGreaterThan(0);
     const finishChunk = chunks.at(-2)!;
     expect(finishChunk.choices[0].finish_reason).toBe('stop');
     expect(chunks.slice(0, -2).every((c) => c.choices[0].finish_reason === null)).toBe(true);
@@ -96,7 +101,7 @@ describe('POST /v1/chat/completions', () => {
 
   it('omits the usage chunk when not asked', async () => {
     const sse = await postRaw(`${t.url}/v1/chat/completions`, { model: 'urn:mvp:echo', messages, stream: true });
-    const chunks = sse.events.slice(0, -1).map((e) => JSON.parse(e) as Record<string, any>);
+    const chunks = sse.events.slice(0, -1).map((e) => JSON.parse(e) as Chunk);
     expect(chunks.every((c) => c.choices.length === 1 && !('usage' in c))).toBe(true);
   });
 

@@ -66,7 +66,10 @@ export async function writeSse(
         case 'tool_call': {
           sawToolCalls = true;
           const call: Record<string, unknown> = { index: event.index };
-          if (event.id) (call.id = event.id), (call.type = 'function');
+          if (event.id) {
+            call.id = event.id;
+            call.type = 'function';
+          }
           const fn: Record<string, string> = {};
           if (event.name !== undefined) fn.name = event.name;
           if (event.arguments !== undefined) fn.arguments = event.arguments;

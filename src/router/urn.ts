@@ -51,6 +51,7 @@ export function parseUrn(model: string, namespace: string): ParsedUrn {
 export function formatUrn(namespace: string, logicId: string, params: Record<string, string> = {}): string {
   let urn = `urn:${namespace}:${logicId}`;
   for (const [key, value] of Object.entries(params)) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must be encoded
     urn += `:${key}=${value.replace(/[%:\s\u0000-\u001f\u007f]/g, (c) => encodeURIComponent(c))}`;
   }
   return urn;
