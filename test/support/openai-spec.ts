@@ -5,11 +5,10 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 
 /**
- * Validates what the service sends against OpenAI's official OpenAPI spec
- * (`../shared/openai-openapi.yaml`, or `OPENAI_SPEC`): the spec, not memory, is the reference.
+ * Validates what the service sends against OpenAI's official OpenAPI spec (v2.3.0, vendored
+ * in `test/spec/` so a clean clone can test): the spec, not memory, is the reference.
  */
-const SPEC_PATH =
-  process.env.OPENAI_SPEC ?? fileURLToPath(new URL('../../../shared/openai-openapi.yaml', import.meta.url));
+const SPEC_PATH = fileURLToPath(new URL('../spec/openai-openapi.yaml', import.meta.url));
 
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
