@@ -1,11 +1,17 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Transform } from 'class-transformer';
-import type { DiscoveryService } from '@nestjs/core';
-import { LogicRegistry, type RegisteredLogic } from '../orchestration/logic-registry.js';
-import type { OrchestrationLogicHandler } from '../orchestration/orchestration-logic.js';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { LogicRegistry } from '../orchestration/logic-registry.js';
+import {
+  OrchestrationLogic,
+  type ChatEvent,
+  type ModelVariant,
+  type OrchestrationLogicHandler,
+} from '../orchestration/orchestration-logic.js';
 import { ModelRouter } from './model-router.service.js';
-import { RouterConfig } from './router.config.js';
+import { routerConfig, RouterConfig } from './router.config.js';
 import { RouterError, RouterErrorCode } from './router.error.js';
 
 class Params {
@@ -20,21 +26,35 @@ class Params {
   verbose?: boolean;
 }
 
-const handler: OrchestrationLogicHandler = {
-  async *run() {},
-  models: () => [{}, { params: { steps: '5' } }],
-};
-
-function routerWith(...logics: RegisteredLogic[]): ModelRouter {
-  const registry = new LogicRegistry({} as DiscoveryService);
-  for (const logic of logics) (registry as unknown as { logics: Map<string, RegisteredLogic> }).logics.set(logic.options.id, logic);
-  return new ModelRouter(registry, new RouterConfig());
+@OrchestrationLogic({ id: 'loop', params: Params })
+class LoopLogic implements OrchestrationLogicHandler<Params> {
+  async *run(): AsyncIterable<ChatEvent> {}
+  models(): ModelVariant[] {
+    return [{}, { params: { steps: '5' } }];
+  }
 }
 
-const router = routerWith(
-  { options: { id: 'loop', params: Params }, handler },
-  { options: { id: 'plain' }, handler: { async *run() {} } },
-);
+@OrchestrationLogic('plain')
+class PlainLogic implements OrchestrationLogicHandler {
+  async *run(): AsyncIterable<ChatEvent> {}
+}
+
+let router: ModelRouter;
+
+beforeAll(async () => {
+  const moduleRef = await Test.createTestingModule({
+    imports: [DiscoveryModule],
+    providers: [
+      LogicRegistry,
+      ModelRouter,
+      LoopLogic,
+      PlainLogic,
+      { provide: routerConfig.KEY, useValue: new RouterConfig() },
+    ],
+  }).compile();
+  await moduleRef.init();
+  router = moduleRef.get(ModelRouter);
+});
 
 function failure(model: string): RouterError {
   try {
