@@ -1,3 +1,4 @@
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -8,12 +9,25 @@ import { serverConfig, type ServerConfig } from './protocol/server.config.js';
 export async function createApp(options: AppOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bufferLogs: true,
+    // On a failed boot Nest would print its buffered lines, and the error with its stack,
+    // through its console logger (no scrubbing): the caller reports the error instead.
+    autoFlushLogs: false,
     bodyParser: false,
     abortOnError: false,
+  }).catch((error: unknown) => {
+    discardBufferedLogs();
+    throw error;
   });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   const server = app.get<ServerConfig>(serverConfig.KEY);
   app.useBodyParser('json', { limit: server.bodyLimit });
   app.disable('x-powered-by');
   return app;
+}
+
+/** Drops what Nest buffered during a boot that failed: nothing left to print it through. */
+function discardBufferedLogs(): void {
+  NestLogger.overrideLogger(false);
+  NestLogger.flush();
 }

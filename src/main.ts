@@ -7,21 +7,28 @@ import { serverConfig, type ServerConfig } from './protocol/server.config.js';
 import { SecretsError } from './secrets/secrets.error.js';
 
 async function main(): Promise<void> {
-  const app = await createApp().catch((error: unknown) => {
-    // Boot problems an operator must fix: say what, without a stack trace.
-    if (error instanceof ConfigurationError || error instanceof SecretsError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  });
+  const app = await createApp().catch((error: unknown) => exitOnBootFailure(error, false));
   const { host, port, shutdownTimeoutMs } = app.get<ServerConfig>(serverConfig.KEY);
   const logger = app.get(Logger);
   const stop = gracefulShutdown(app, shutdownTimeoutMs, logger);
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));
-  await app.listen(port, host);
+  // Nest has logged a failure here (the port is taken, an init hook threw) through pino.
+  await app.listen(port, host).catch((error: unknown) => exitOnBootFailure(error, true));
   logger.log(`listening on http://${host}:${port}`, 'Bootstrap');
+}
+
+/**
+ * Problems an operator must fix (config, secrets) print as their list, one line each, without
+ * a stack; anything else with its stack, unless it was logged already.
+ */
+function exitOnBootFailure(error: unknown, logged: boolean): never {
+  if (error instanceof ConfigurationError || error instanceof SecretsError) {
+    process.stderr.write(`${error.message}\n`);
+  } else if (!logged) {
+    process.stderr.write(`Boot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
 }
 
 void main();

@@ -38,7 +38,11 @@ export function defineConfigListSection<T extends object>(
   return register(path, schema, true);
 }
 
-function register<T extends object>(path: string, schema: ConfigClass, list: boolean): ConfigSection<T> {
+function register<T extends object>(
+  path: string,
+  schema: ConfigClass,
+  list: boolean,
+): ConfigSection<T> {
   const existing = sections.get(path);
   if (existing) {
     if (existing.schema !== schema || existing.list !== list) {

@@ -1,12 +1,40 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { isSecretRef } from '../secrets/secret-ref.js';
+import { isSecretRef, SECRET_NAME } from '../secrets/secret-ref.js';
 import { type ConfigSection } from './config-section.js';
 import { isPlainObject, sourceOf, type ConfigSources, type ConfigTree } from './config-layers.js';
 import type { ConfigProblem } from './configuration.error.js';
 
-/** Keys whose value must be a `{ secret: <name> }` reference, never a literal. */
-const SECRET_KEY = /(^|[_-])(api[_-]?key|token|access[_-]?token|password|passwd|secret|client[_-]?secret|private[_-]?key|credentials?)$|^[a-z]+(ApiKey|Token|Password|Secret|PrivateKey)$/i;
+/** A key whose last word is one of these names a secret (`clientSecret`, `access_token`). */
+const SECRET_WORDS = new Set([
+  'password',
+  'passwords',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'apikeys',
+  'credential',
+  'credentials',
+  'authorization',
+  'cookie',
+]);
+/** …or whose last two words are one of these (`apiKey`, `x-api-key`, `private_key`). */
+const SECRET_PAIRS = new Set([
+  'api key',
+  'api keys',
+  'private key',
+  'secret key',
+  'access key',
+  'signing key',
+  'encryption key',
+  'master key',
+]);
+
+const UNKNOWN_KEY = 'unknown key (check the spelling)';
+const LITERAL_SECRET =
+  'looks like a literal secret: configuration never holds secrets; write { secret: <name> } and put the value in the secrets directory';
 
 /**
  * Validates the merged tree against every declared section and returns the typed tree
@@ -36,16 +64,47 @@ export function validateTree(
     if (section.list) {
       const items = (raw as unknown[]).map((item, i) => {
         const path = `${section.path}[${i}]`;
-        if (isPlainObject(item)) return validateObject(section.schema, item, path, sources, problems);
-        problems.push({ source: sourceOf(path, sources), path, message: `expected a mapping, found ${describe(item)}` });
+        if (isPlainObject(item))
+          return validateObject(section.schema, item, path, sources, problems);
+        problems.push({
+          source: sourceOf(path, sources),
+          path,
+          message: `expected a mapping, found ${describe(item)}`,
+        });
         return undefined;
       });
       setPath(config, section.path, items);
     } else {
-      setPath(config, section.path, validateObject(section.schema, raw as ConfigTree, section.path, sources, problems));
+      setPath(
+        config,
+        section.path,
+        validateObject(section.schema, raw as ConfigTree, section.path, sources, problems),
+      );
     }
   }
-  return { config, problems };
+  return { config, problems: tidy(problems) };
+}
+
+/**
+ * One problem per key path, in key order. A literal secret is the one thing said about
+ * its key (the same key's type error would only repeat it).
+ */
+function tidy(problems: ConfigProblem[]): ConfigProblem[] {
+  const secretPaths = new Set(
+    problems.filter((p) => p.message === LITERAL_SECRET).map((p) => p.path),
+  );
+  const seen = new Set<string>();
+  return problems
+    .filter(
+      (p) =>
+        p.message === LITERAL_SECRET ||
+        ![...secretPaths].some((s) => p.path === s || p.path.startsWith(`${s}.`)),
+    )
+    .filter((p) => {
+      const key = `${p.path}\0${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function validateObject(
@@ -77,26 +136,53 @@ function collectProblems(
       ? `${prefix}[${error.property}]`
       : `${prefix}.${error.property}`;
     if (error.constraints) {
-      const messages = Object.entries(error.constraints).map(([rule, text]) =>
-        rule === 'whitelistValidation' ? 'unknown key (check the spelling)' : expected(text, error),
-      );
-      const unknown = messages.includes('unknown key (check the spelling)');
-      problems.push({
-        source: sourceOf(path, sources),
-        path,
-        message: unknown
-          ? 'unknown key (check the spelling)'
-          : `${messages.join('; ')}; found ${describe(error.value)}`,
-      });
+      const source = sourceOf(path, sources);
+      if (error.constraints.whitelistValidation) {
+        problems.push({ source, path, message: UNKNOWN_KEY });
+      } else {
+        const wants = orderConstraints(error.constraints).map((text) =>
+          expectation(text, error.property),
+        );
+        problems.push({
+          source,
+          path,
+          message: `expected ${wants.join(', ')}; found ${describe(error.value)}`,
+        });
+      }
     }
     if (error.children?.length) collectProblems(error.children, path, sources, problems);
   }
 }
 
-/** class-validator says "port must be an integer number"; we say what was expected. */
-function expected(text: string, error: ValidationError): string {
-  const rest = text.startsWith(error.property) ? text.slice(error.property.length).trim() : text;
-  return `expected: ${rest.replace(/^(must|should) (be )?/, '')}`;
+/** The type constraint first ("an integer, at least 0, at most 65535"), then the rest as declared. */
+function orderConstraints(constraints: Record<string, string>): string[] {
+  // Decorators apply bottom-up: reversing restores the order they are written in.
+  const entries = Object.entries(constraints).reverse();
+  const isType = ([rule]: [string, string]): boolean =>
+    /^(is(String|Int|Number|Boolean|Array|Object|Enum|In|Url|Defined)|nestedValidation|unknownValue)$/.test(
+      rule,
+    );
+  return [...entries.filter(isType), ...entries.filter((e) => !isType(e))].map(([, text]) => text);
+}
+
+/** class-validator says "port must not be greater than 65535"; we say "at most 65535". */
+function expectation(text: string, property: string): string {
+  if (/^nested property .* must be either object or array$/.test(text)) return 'a mapping';
+  if (text === 'an unknown value was passed to the validate function') return 'a mapping';
+  let rest = text.startsWith(`${property} `) ? text.slice(property.length + 1) : text;
+  const each = /^each value in \S+ (.*)$/.exec(rest);
+  if (each) rest = each[1];
+  rest = rest
+    .replace(/^(must|should) /, '')
+    .replace(/^not be greater than /, 'at most ')
+    .replace(/^not be less than /, 'at least ')
+    .replace(/^be /, '')
+    .replace(/^an integer number$/, 'an integer')
+    .replace(/^a boolean value$/, 'true or false')
+    .replace(/^an array$/, 'a list')
+    .replace(/^one of the following values: /, 'one of: ')
+    .replace(/^not be null or undefined$/, 'a value');
+  return each ? `each item to be ${rest}` : rest;
 }
 
 /** The kind of value found — never the value itself, which may be a secret. */
@@ -106,7 +192,37 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
   return `a ${typeof value}`;
+}
+
+/** Splits `clientSecret`, `client_secret`, `x-api-key`, `APIKey` into lower-case words. */
+function words(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_.-]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** Whether a key names a secret: `apiKey`, `token`, `clientSecret` — not `max_tokens`, `tokenizer`. */
+export function isSecretKey(key: string): boolean {
+  const w = words(key);
+  return (
+    SECRET_WORDS.has(w[w.length - 1] ?? '') ||
+    (w.length > 1 && SECRET_PAIRS.has(w.slice(-2).join(' ')))
+  );
+}
+
+/**
+ * Text, or a number long enough to be a PIN or key, looks like a secret; `false`/`null`
+ * (feature off), small numbers (`max_token: 1`, a typo) and mappings do not.
+ */
+function holdsLiteral(value: unknown): boolean {
+  if (typeof value === 'string') return value !== '';
+  if (typeof value === 'number') return Math.abs(value) >= 100_000;
+  return Array.isArray(value) && value.some(holdsLiteral);
 }
 
 function findLiteralSecrets(
@@ -119,16 +235,22 @@ function findLiteralSecrets(
     node.forEach((v, i) => findLiteralSecrets(v, `${path}[${i}]`, sources, problems));
     return;
   }
-  if (!isPlainObject(node) || isSecretRef(node)) return;
+  if (isSecretRef(node)) {
+    if (!SECRET_NAME.test(node.secret)) {
+      problems.push({
+        source: sourceOf(`${path}.secret`, sources),
+        path: `${path}.secret`,
+        message:
+          'expected a secret name of letters, digits, "_", "." or "-" (it is a file name); found a string',
+      });
+    }
+    return;
+  }
+  if (!isPlainObject(node)) return;
   for (const [key, value] of Object.entries(node)) {
     const child = path ? `${path}.${key}` : key;
-    if (SECRET_KEY.test(key) && value !== null && value !== undefined && !isSecretRef(value)) {
-      problems.push({
-        source: sourceOf(child, sources),
-        path: child,
-        message:
-          'looks like a literal secret: configuration never holds secrets; write { secret: <name> } and put the value in the secrets directory',
-      });
+    if (isSecretKey(key) && holdsLiteral(value)) {
+      problems.push({ source: sourceOf(child, sources), path: child, message: LITERAL_SECRET });
       continue;
     }
     findLiteralSecrets(value, child, sources, problems);
@@ -148,11 +270,13 @@ function findUnknownSections(
     const below = paths.filter((p) => p.startsWith(`${path}.`));
     if (below.length && isPlainObject(node[key])) {
       findUnknownSections(node[key], path, below, sources, problems);
-    } else {
+    } else if (!below.length || node[key] !== null) {
       problems.push({
         source: sourceOf(path, sources),
         path,
-        message: 'unknown section (check the spelling, or the module that owns it is not loaded)',
+        message: below.length
+          ? `expected a mapping of sections (${below.join(', ')}); found ${describe(node[key])}`
+          : 'unknown section (check the spelling, or the module that owns it is not loaded)',
       });
     }
   }

@@ -5,9 +5,9 @@ export enum ConfigurationErrorCode {
 }
 
 export interface ConfigProblem {
-  /** The file the offending key came from, or `env`/`defaults` when not from a file. */
+  /** Where the offending key came from: `file:line`, `env PORT`, `override` or `defaults`. */
   source: string;
-  /** Dotted key path, e.g. `connectors[1].baseUrl`. */
+  /** Dotted key path, e.g. `connectors[1].baseUrl`; empty for a whole-file problem. */
   path: string;
   /** What was expected and what was found — never the value itself (it may be a secret). */
   message: string;
@@ -19,7 +19,9 @@ export class ConfigurationError extends CodedError<ConfigurationErrorCode> {
     super(
       ConfigurationErrorCode.INVALID,
       `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  - ${p.source}: ${p.path || '(root)'}: ${p.message}`).join('\n'),
+        problems
+          .map((p) => `  - ${p.source}: ${p.path ? `${p.path}: ` : ''}${p.message}`)
+          .join('\n'),
     );
   }
 }

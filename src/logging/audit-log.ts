@@ -10,9 +10,17 @@ export type AuditEvent =
   | 'keys.reloaded'
   | 'keys.reload_failed';
 
+/** Events that describe normal operation; every other one is a warning. */
+const INFO_EVENTS: ReadonlySet<AuditEvent> = new Set([
+  'config.loaded',
+  'secrets.loaded',
+  'keys.reloaded',
+]);
+
 /**
- * Security events on their own stream: every line carries `audit: true` so a log shipper
- * can route them apart. Never pass secret values here (they would be scrubbed anyway).
+ * Security events on their own stream: every line carries `audit: true` and `event`, so a
+ * log shipper can route them apart. Inside a request the line also carries the request id.
+ * Never pass secret values here (they would be scrubbed anyway).
  */
 @Injectable()
 export class AuditLog {
@@ -21,7 +29,7 @@ export class AuditLog {
   }
 
   record(event: AuditEvent, fields: Record<string, unknown> = {}): void {
-    const level = event === 'config.loaded' || event === 'secrets.loaded' || event === 'keys.reloaded' ? 'info' : 'warn';
-    this.logger[level]({ audit: true, event, ...fields }, event);
+    const level = INFO_EVENTS.has(event) ? 'info' : 'warn';
+    this.logger[level]({ ...fields, audit: true, event }, event);
   }
 }

@@ -5,6 +5,7 @@
 import { applyDecorators, Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+import { defineConfigSection, type ConfigClass, type ConfigSection } from '../configuration/config-section.js';
 
 export type {
   ChatEvent,
@@ -88,6 +89,15 @@ export const LogicMetadata = DiscoveryService.createDecorator<OrchestrationLogic
 export function OrchestrationLogic(idOrOptions: string | OrchestrationLogicOptions): ClassDecorator {
   const options = typeof idOrOptions === 'string' ? { id: idOrOptions } : idOrOptions;
   return applyDecorators(Injectable(), LogicMetadata(options));
+}
+
+/**
+ * Declares an OL's own configuration, validated at boot under `ols.<id>` like every other
+ * section (unknown keys and bad values stop the boot). Call it at module scope, add
+ * `section.provider()` to the OL's module and inject the instance with `@Inject(section.KEY)`.
+ */
+export function defineLogicConfig<T extends object>(id: string, schema: ConfigClass<T>): ConfigSection<T> {
+  return defineConfigSection(`ols.${id}`, schema);
 }
 
 export { OrchestrationError, OrchestrationErrorCode } from './orchestration.error.js';

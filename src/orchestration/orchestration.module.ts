@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { echoConfig } from './echo/echo.config.js';
 import { EchoLogic } from './echo/echo.logic.js';
 import { LogicRegistry } from './logic-registry.js';
 import { OrchestrationService } from './orchestration.service.js';
@@ -8,7 +9,7 @@ import { TokenCounterService } from './token-counter.service.js';
 /** The OL contract, discovery of `@OrchestrationLogic` providers, and the built-in OLs (C6). */
 @Module({
   imports: [DiscoveryModule],
-  providers: [LogicRegistry, OrchestrationService, TokenCounterService, EchoLogic],
+  providers: [LogicRegistry, OrchestrationService, TokenCounterService, echoConfig.provider(), EchoLogic],
   exports: [LogicRegistry, OrchestrationService],
 })
 export class OrchestrationModule {}

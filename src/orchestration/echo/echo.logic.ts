@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject } from '@nestjs/common';
 import {
+  OrchestrationError,
+  OrchestrationErrorCode,
   OrchestrationLogic,
   type ChatEvent,
   type ChatMessage,
@@ -7,6 +10,7 @@ import {
   type OrchestrationContext,
   type OrchestrationLogicHandler,
 } from '../orchestration-logic.js';
+import { echoConfig, type EchoConfig } from './echo.config.js';
 import { EchoParams } from './echo.params.js';
 
 /**
@@ -15,8 +19,17 @@ import { EchoParams } from './echo.params.js';
  */
 @OrchestrationLogic({ id: 'echo', params: EchoParams })
 export class EchoLogic implements OrchestrationLogicHandler<EchoParams> {
+  constructor(@Inject(echoConfig.KEY) private readonly config: EchoConfig) {}
+
   async *run(request: ChatRequest, ctx: OrchestrationContext<EchoParams>): AsyncIterable<ChatEvent> {
-    const { prefix = '', chunk, delay_ms } = ctx.params;
+    const { prefix = this.config.defaultPrefix, chunk, delay_ms } = ctx.params;
+    if (delay_ms > this.config.maxDelayMs) {
+      throw new OrchestrationError(
+        OrchestrationErrorCode.INVALID_REQUEST,
+        `Invalid model URN parameter 'delay_ms' for 'echo': at most ${this.config.maxDelayMs} on this server`,
+        'model',
+      );
+    }
     const reply = prefix + lastUserText(request.messages);
     const chars = Array.from(reply);
     for (let i = 0; i < chars.length; i += chunk) {
