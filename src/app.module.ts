@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
 import type { ConfigSourceOptions } from './configuration/config-layers.js';
 import { ConfigurationModule } from './configuration/configuration.module.js';
 import { ReverseModule } from './examples/reverse/reverse.module.js';
@@ -8,6 +9,7 @@ import { OrchestrationModule } from './orchestration/orchestration.module.js';
 import { ProtocolModule } from './protocol/protocol.module.js';
 import { RouterModule } from './router/router.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
+import { StorageModule } from './storage/storage.module.js';
 
 export interface AppOptions {
   /** Where configuration comes from (default: `./config`, `process.env`). */
@@ -27,6 +29,8 @@ export class AppModule {
         ConfigurationModule.forRoot(options.config),
         SecretsModule,
         LoggingModule.forRoot(options.logDestination),
+        StorageModule,
+        AuthModule,
         OrchestrationModule,
         RouterModule,
         ProtocolModule,

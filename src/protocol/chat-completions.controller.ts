@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { getCaller } from '../common/request-caller.js';
+import { UsageRecorder } from '../common/usage-recorder.js';
 import { annotateRequestLog } from '../logging/request-log.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import { ModelRouter } from '../router/model-router.service.js';
@@ -18,6 +19,7 @@ export class ChatCompletionsController {
   constructor(
     private readonly router: ModelRouter,
     private readonly orchestration: OrchestrationService,
+    private readonly usage: UsageRecorder,
   ) {}
 
   @Post('chat/completions')
@@ -55,12 +57,19 @@ export class ChatCompletionsController {
         signal: abort.signal,
         mapError,
         onError: (error) => this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
-        onUsage: (usage) => usage && annotateRequestLog(res, { usage }),
+        onUsage: (usage) => {
+          if (!usage) return;
+          annotateRequestLog(res, { usage });
+          this.usage.record(req, resolved.logic.options.id, usage);
+        },
       });
       return;
     }
     const result = await collectEvents(events);
-    if (result.usage) annotateRequestLog(res, { usage: result.usage });
+    if (result.usage) {
+      annotateRequestLog(res, { usage: result.usage });
+      this.usage.record(req, resolved.logic.options.id, result.usage);
+    }
     res.json({
       id: meta.id,
       object: 'chat.completion',

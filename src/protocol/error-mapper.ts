@@ -1,6 +1,8 @@
 import { HttpException } from '@nestjs/common';
+import { AuthError, AuthErrorCode } from '../auth/auth.error.js';
 import { OrchestrationError, OrchestrationErrorCode } from '../orchestration/orchestration.error.js';
 import { RouterError, RouterErrorCode } from '../router/router.error.js';
+import { StorageError, StorageErrorCode } from '../storage/storage.error.js';
 import { openAiError, type MappedError } from './openai-error.js';
 import { ProtocolError, ProtocolErrorCode } from './protocol.error.js';
 
@@ -14,6 +16,8 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof ProtocolError) return mapProtocol(error);
   if (error instanceof RouterError) return mapRouter(error);
   if (error instanceof OrchestrationError) return mapOrchestration(error);
+  if (error instanceof AuthError) return mapAuth(error);
+  if (error instanceof StorageError) return mapStorage(error);
   // Nest wraps body-parser's http-errors in an HttpException; the cause says what failed.
   if (error instanceof HttpException && isHttpError(error.cause)) return mapHttpError(error.cause);
   if (error instanceof HttpException) return mapHttpException(error);
@@ -48,6 +52,45 @@ function mapOrchestration(e: OrchestrationError): MappedError {
       return openAiError(400, INVALID, e.message, 'invalid_value', e.param);
     case OrchestrationErrorCode.FAILED:
       return openAiError(500, 'server_error', e.message, 'orchestration_failed');
+  }
+}
+
+/**
+ * A model the key does not cover is answered 404 `model_not_found`, exactly like OpenAI
+ * answers a model an organization has no access to, and like a model that does not exist:
+ * `/v1/models` does not list it either, and a key learns nothing about what others may use.
+ * An OL policy's refusal is a 403: the model is visible, these params or this user are not.
+ */
+function mapAuth(e: AuthError): MappedError {
+  switch (e.code) {
+    case AuthErrorCode.MISSING_KEY:
+    case AuthErrorCode.INVALID_KEY:
+      return openAiError(401, INVALID, e.message, 'invalid_api_key', e.param);
+    case AuthErrorCode.MODEL_NOT_ALLOWED:
+      return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
+    case AuthErrorCode.POLICY_DENIED:
+      return openAiError(403, INVALID, e.message, 'permission_denied', e.param);
+    case AuthErrorCode.REQUEST_RATE_EXCEEDED:
+      return rateLimited(e, 'requests');
+    case AuthErrorCode.TOKEN_RATE_EXCEEDED:
+      return rateLimited(e, 'tokens');
+  }
+}
+
+/** OpenAI's 429 names the exhausted limit in `type` (`requests` or `tokens`). */
+function rateLimited(e: AuthError, type: 'requests' | 'tokens'): MappedError {
+  const mapped = openAiError(429, type, e.message, 'rate_limit_exceeded', e.param);
+  return { ...mapped, headers: { 'retry-after': String(e.retryAfterSeconds ?? 1) } };
+}
+
+function mapStorage(e: StorageError): MappedError {
+  switch (e.code) {
+    case StorageErrorCode.UNAVAILABLE:
+      return {
+        ...openAiError(503, 'server_error', 'The service is temporarily unavailable. Please retry shortly.', 'service_unavailable'),
+        headers: { 'retry-after': '1' },
+        internal: true,
+      };
   }
 }
 

@@ -1,4 +1,7 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { ModelAccess } from '../auth/model-access.service.js';
+import { getCaller } from '../common/request-caller.js';
 import { ModelRouter } from '../router/model-router.service.js';
 import { ProtocolError, ProtocolErrorCode } from './protocol.error.js';
 
@@ -9,24 +12,30 @@ interface ModelObject {
   owned_by: string;
 }
 
-/** Every OL appears as OpenAI model objects whose ids are its URNs. */
+/** Every OL the caller may use appears as OpenAI model objects whose ids are its URNs. */
 @Controller('v1/models')
 export class ModelsController {
   /** OLs are installed at boot: that is when they were "created". */
   private readonly created = Math.floor(Date.now() / 1000);
 
-  constructor(private readonly router: ModelRouter) {}
+  constructor(
+    private readonly router: ModelRouter,
+    private readonly access: ModelAccess,
+  ) {}
 
   @Get()
-  list(): { object: 'list'; data: ModelObject[] } {
-    return { object: 'list', data: this.router.list().map((m) => this.toObject(m.id, m.ownedBy)) };
+  async list(@Req() req: Request): Promise<{ object: 'list'; data: ModelObject[] }> {
+    const models = await this.access.visible(getCaller(req), this.router.list());
+    return { object: 'list', data: models.map((m) => this.toObject(m.id, m.ownedBy)) };
   }
 
   /** `*id`: URN params may hold unencoded slashes (`workspace=/srv/docs`). */
   @Get('*id')
-  retrieve(@Param('id') id: string | string[]): ModelObject {
+  async retrieve(@Param('id') id: string | string[], @Req() req: Request): Promise<ModelObject> {
     const urn = Array.isArray(id) ? id.join('/') : id;
-    const found = this.router.list().find((m) => m.id === urn);
+    const listed = this.router.list().filter((m) => m.id === urn);
+    // A model the caller may not use is answered as one that does not exist.
+    const [found] = await this.access.visible(getCaller(req), listed);
     if (!found) {
       throw new ProtocolError(
         ProtocolErrorCode.MODEL_NOT_FOUND,

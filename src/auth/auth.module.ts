@@ -1,0 +1,43 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { UsageRecorder } from '../common/usage-recorder.js';
+import { serverConfig } from '../protocol/server.config.js';
+import { RouterModule } from '../router/router.module.js';
+import { secretsConfig } from '../secrets/secrets.config.js';
+import { ApiKeyGuard } from './api-key.guard.js';
+import { ApiKeyStore } from './api-key-store.js';
+import { authConfig } from './auth.config.js';
+import { ModelAccess } from './model-access.service.js';
+import { nestThrottler } from './nest-throttler.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
+import { rateLimitConfig } from './rate-limit.config.js';
+import { StoreThrottlerStorage } from './store-throttler-storage.js';
+import { TokenLedger } from './token-ledger.js';
+
+/**
+ * Who may call, which OLs each caller may use, and how fast (C12): the API-key guard, then
+ * the rate-limit guard, in front of every route not marked `@Public()`. Global so the
+ * protocol layer can filter `/v1/models` and report usage without importing it.
+ */
+@Global()
+@Module({
+  imports: [DiscoveryModule, RouterModule],
+  providers: [
+    authConfig.provider(),
+    rateLimitConfig.provider(),
+    serverConfig.provider(),
+    secretsConfig.provider(),
+    ApiKeyStore,
+    ModelAccess,
+    TokenLedger,
+    { provide: UsageRecorder, useExisting: TokenLedger },
+    // The guard builds its throttlers from `rateLimit` config; only the storage is the module's.
+    { provide: nestThrottler.getOptionsToken(), useValue: { throttlers: [] } },
+    { provide: nestThrottler.getStorageToken(), useClass: StoreThrottlerStorage },
+    // Order matters: authenticate first, then count against the authenticated user.
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+  exports: [ModelAccess, UsageRecorder],
+})
+export class AuthModule {}

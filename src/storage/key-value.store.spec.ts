@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import type { KeyValueStore } from './key-value.store.js';
+import { MemoryStore } from './memory.store.js';
+import { RedisStore } from './redis.store.js';
+import { StorageError } from './storage.error.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const stores: Array<[string, () => KeyValueStore & { onApplicationShutdown(): void | Promise<void> }]> = [
+  ['memory', () => new MemoryStore()],
+  // A prefix per run: parallel runs on one Redis never see each other's keys.
+  ['redis', () => new RedisStore({ url: REDIS_URL, keyPrefix: `test:${randomUUID()}:`, commandTimeoutMs: 2000 })],
+];
+
+describe.each(stores)('%s store', (_name, make) => {
+  const store = make();
+  afterAll(async () => {
+    await store.onApplicationShutdown();
+  });
+
+  it('gets what was set, and nothing after delete', async () => {
+    await store.set('a', 'one');
+    expect(await store.get('a')).toBe('one');
+    await store.delete('a');
+    expect(await store.get('a')).toBeUndefined();
+    expect(await store.get('never-set')).toBeUndefined();
+  });
+
+  it('expires a value after its ttl', async () => {
+    await store.set('short', 'x', 80);
+    expect(await store.get('short')).toBe('x');
+    await sleep(150);
+    expect(await store.get('short')).toBeUndefined();
+  });
+
+  it('counts in a fixed window: later increments do not extend it', async () => {
+    const first = await store.increment('counter', 1, 300);
+    expect(first.value).toBe(1);
+    expect(first.ttlMs).toBeGreaterThan(200);
+    await sleep(100);
+    const second = await store.increment('counter', 5, 300);
+    expect(second.value).toBe(6);
+    expect(second.ttlMs).toBeLessThanOrEqual(first.ttlMs - 80);
+    expect((await store.increment('counter', 0, 300)).value).toBe(6);
+    await sleep(300);
+    expect((await store.increment('counter', 1, 300)).value).toBe(1);
+  });
+
+  it('increments atomically under concurrency', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.increment('busy', 1, 5000)));
+    expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+});
+
+describe('redis store without a reachable Redis', () => {
+  it('fails commands promptly with a StorageError that does not print the URL', async () => {
+    const store = new RedisStore({ url: 'redis://user:pw-secret@127.0.0.1:1', keyPrefix: 'x:', commandTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const error = await store.increment('k', 1, 1000).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as Error).message).not.toContain('pw-secret');
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await store.onApplicationShutdown();
+    }
+  });
+});

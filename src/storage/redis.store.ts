@@ -1,0 +1,95 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { KeyValueStore, type CounterState } from './key-value.store.js';
+import { StorageError, StorageErrorCode } from './storage.error.js';
+
+/** INCRBY and the window's expiry in one atomic step: replicas never see a counter without TTL. */
+const INCREMENT_WINDOW = `
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {value, ttl}`;
+
+type WithIncrementWindow = Redis & {
+  incrementWindow(key: string, by: number, ttlMs: number): Promise<[number, number]>;
+};
+
+export interface RedisStoreOptions {
+  url: string;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+}
+
+/** State shared by every replica that points at the same Redis (and key prefix). */
+export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisStore.name);
+  private readonly redis: WithIncrementWindow;
+  private down = false;
+
+  constructor(options: RedisStoreOptions) {
+    super();
+    this.redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      commandTimeout: options.commandTimeoutMs,
+      // Fail a command fast while Redis is away instead of queueing requests behind it.
+      maxRetriesPerRequest: 1,
+      lazyConnect: false,
+    }) as WithIncrementWindow;
+    this.redis.defineCommand('incrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW });
+    // ioredis reconnects by itself; log the transitions, not every retry.
+    this.redis.on('error', (error: Error) => {
+      if (this.down) return;
+      this.down = true;
+      this.logger.error(`Redis unavailable (${describe(error)}); retrying`);
+    });
+    this.redis.on('ready', () => {
+      if (!this.down) return;
+      this.down = false;
+      this.logger.log('Redis available again');
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.run(() => this.redis.get(key))) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    await this.run(() => (ttlMs === undefined ? this.redis.set(key, value) : this.redis.set(key, value, 'PX', ttlMs)));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run(() => this.redis.del(key));
+  }
+
+  async increment(key: string, by: number, ttlMs: number): Promise<CounterState> {
+    const [value, ttl] = await this.run(() => this.redis.incrementWindow(key, by, ttlMs));
+    return { value: Number(value), ttlMs: Number(ttl) };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // QUIT lets pending replies arrive; while reconnecting there are none to wait for.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw new StorageError(StorageErrorCode.UNAVAILABLE, `Redis command failed: ${describe(error)}`, null, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** The error's kind and message; a Redis URL (which may hold a password) is never logged. */
+function describe(error: unknown): string {
+  // Duck-typed: socket errors come from another realm under test runners (instanceof fails).
+  const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  const text = [name, code, message].filter((part) => typeof part === 'string' && part).join(': ');
+  return text.replace(/rediss?:\/\/\S+/g, 'redis://…') || 'unknown error';
+}

@@ -1,0 +1,29 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh secrets directory for one test app. */
+export function secretsDir(): string {
+  return mkdtempSync(join(tmpdir(), 'secrets-'));
+}
+
+export function newKey(): string {
+  return `sk-${randomBytes(32).toString('base64url')}`;
+}
+
+export interface TestKey {
+  id: string;
+  user: string;
+  key: string;
+  ols: string[];
+  tier?: string;
+  disabled?: boolean;
+  trustForwardedUser?: boolean;
+}
+
+/** Writes the `api_keys` secret as the operator would: hashes only, mode 600. */
+export function writeKeyFile(dir: string, keys: TestKey[]): void {
+  const entries = keys.map(({ key, ...rest }) => ({ ...rest, sha256: createHash('sha256').update(key).digest('hex') }));
+  writeFileSync(join(dir, 'api_keys'), JSON.stringify({ keys: entries }, null, 2), { mode: 0o600 });
+}
