@@ -10,6 +10,9 @@ import { ProtocolModule } from './protocol/protocol.module.js';
 import { RouterModule } from './router/router.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
+import { ToolsModule } from './tools/tools.module.js';
+import { ToolsetsModule } from './toolsets/toolsets.module.js';
 
 export interface AppOptions {
   /** Where configuration comes from (default: `./config`, `process.env`). */
@@ -31,6 +34,9 @@ export class AppModule {
         LoggingModule.forRoot(options.logDestination),
         StorageModule,
         AuthModule,
+        ToolsModule,
+        ToolsetsModule,
+        TemplatesModule,
         OrchestrationModule,
         RouterModule,
         ProtocolModule,

@@ -5,6 +5,8 @@
 import { applyDecorators, Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+import type { TemplateRenderer } from '../templates/templates.service.js';
+import type { ToolsetFactory } from '../toolsets/toolset.js';
 import { defineConfigSection, type ConfigClass, type ConfigSection } from '../configuration/config-section.js';
 
 export type {
@@ -68,6 +70,13 @@ export interface OrchestrationContext<P extends object = object> {
   /** Aborted when the client disconnects or the server shuts down: stop work promptly. */
   readonly signal: AbortSignal;
   readonly tokens: TokenCounter;
+  /**
+   * Composes the tools offered to each LLM call (`ctx.tools.select(['files', 'calculator'])
+   * .without('http_get')`) and runs the calls the model makes; see the README.
+   */
+  readonly tools: ToolsetFactory;
+  /** Prompt templates (`config/templates/*.njk` and OL-registered folders). */
+  readonly templates: TemplateRenderer;
 }
 
 /**
@@ -101,3 +110,6 @@ export function defineLogicConfig<T extends object>(id: string, schema: ConfigCl
 }
 
 export { OrchestrationError, OrchestrationErrorCode } from './orchestration.error.js';
+export type { TemplateRenderer } from '../templates/templates.service.js';
+export type { Toolset, ToolsetFactory } from '../toolsets/toolset.js';
+export type { Workspace } from '../tools/workspace.js';

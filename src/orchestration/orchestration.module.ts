@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TemplatesModule } from '../templates/templates.module.js';
+import { ToolsetsModule } from '../toolsets/toolsets.module.js';
 import { echoConfig } from './echo/echo.config.js';
 import { EchoLogic } from './echo/echo.logic.js';
 import { LogicRegistry } from './logic-registry.js';
@@ -8,7 +10,7 @@ import { TokenCounterService } from './token-counter.service.js';
 
 /** The OL contract, discovery of `@OrchestrationLogic` providers, and the built-in OLs (C6). */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ToolsetsModule, TemplatesModule],
   providers: [LogicRegistry, OrchestrationService, TokenCounterService, echoConfig.provider(), EchoLogic],
   exports: [LogicRegistry, OrchestrationService],
 })

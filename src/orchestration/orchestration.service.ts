@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
 import type { RequestLogFields } from '../logging/request-log.js';
+import { TemplatesService } from '../templates/templates.service.js';
+import { ToolsetsService } from '../toolsets/toolsets.service.js';
 import type { RegisteredLogic } from './logic-registry.js';
 import type { CallerIdentity, OrchestrationContext } from './orchestration-logic.js';
 import { TokenCounterService } from './token-counter.service.js';
@@ -20,7 +22,11 @@ export interface LogicCall {
 /** Builds an OL's context and starts it. */
 @Injectable()
 export class OrchestrationService {
-  constructor(private readonly tokens: TokenCounterService) {}
+  constructor(
+    private readonly tokens: TokenCounterService,
+    private readonly toolsets: ToolsetsService,
+    private readonly templates: TemplatesService,
+  ) {}
 
   run(request: ChatRequest, call: LogicCall): AsyncIterable<ChatEvent> {
     const ctx: OrchestrationContext = {
@@ -30,6 +36,8 @@ export class OrchestrationService {
       caller: call.caller,
       signal: call.signal,
       tokens: this.tokens,
+      tools: this.toolsets.forCall({ signal: call.signal, caller: call.caller }),
+      templates: this.templates,
     };
     return call.logic.handler.run(request, ctx);
   }

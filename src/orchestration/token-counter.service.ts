@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200k from 'js-tiktoken/ranks/o200k_base';
 import type { ChatRequest } from '../common/chat.types.js';
+import { o200k } from '../common/o200k.js';
 import type { TokenCounter } from './orchestration-logic.js';
 
 /** OpenAI's accounting: each message costs 3 tokens of framing, each reply 3 of priming. */
@@ -10,12 +9,9 @@ const REPLY_PRIMING = 3;
 
 @Injectable()
 export class TokenCounterService implements TokenCounter {
-  private encoder?: Tiktoken;
-
   count(text: string): number {
     if (!text) return 0;
-    this.encoder ??= new Tiktoken(o200k);
-    return this.encoder.encode(text, 'all').length;
+    return o200k().encode(text, 'all').length;
   }
 
   countMessages(messages: ChatRequest['messages']): number {

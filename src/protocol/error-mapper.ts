@@ -2,6 +2,8 @@ import { HttpException } from '@nestjs/common';
 import { AuthError, AuthErrorCode } from '../auth/auth.error.js';
 import { OrchestrationError, OrchestrationErrorCode } from '../orchestration/orchestration.error.js';
 import { RouterError, RouterErrorCode } from '../router/router.error.js';
+import { TemplatesError, TemplatesErrorCode } from '../templates/templates.error.js';
+import { ToolsError, ToolsErrorCode } from '../tools/tools.error.js';
 import { StorageError, StorageErrorCode } from '../storage/storage.error.js';
 import { openAiError, type MappedError } from './openai-error.js';
 import { ProtocolError, ProtocolErrorCode } from './protocol.error.js';
@@ -16,6 +18,8 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof ProtocolError) return mapProtocol(error);
   if (error instanceof RouterError) return mapRouter(error);
   if (error instanceof OrchestrationError) return mapOrchestration(error);
+  if (error instanceof ToolsError) return mapTools(error);
+  if (error instanceof TemplatesError) return mapTemplates(error);
   if (error instanceof AuthError) return mapAuth(error);
   if (error instanceof StorageError) return mapStorage(error);
   // Nest wraps body-parser's http-errors in an HttpException; the cause says what failed.
@@ -91,6 +95,25 @@ function mapStorage(e: StorageError): MappedError {
         headers: { 'retry-after': '1' },
         internal: true,
       };
+  }
+}
+
+function mapTools(e: ToolsError): MappedError {
+  switch (e.code) {
+    case ToolsErrorCode.UNKNOWN_TOOL:
+      return openAiError(400, INVALID, e.message, 'unknown_tool', e.param);
+    case ToolsErrorCode.WORKSPACE_DENIED:
+      return openAiError(400, INVALID, e.message, 'invalid_workspace', e.param);
+  }
+}
+
+/** A template fault is the operator's: a 500 without details (they are in the log). */
+function mapTemplates(e: TemplatesError): MappedError {
+  switch (e.code) {
+    case TemplatesErrorCode.INVALID:
+    case TemplatesErrorCode.NOT_FOUND:
+    case TemplatesErrorCode.RENDER_FAILED:
+      return openAiError(500, 'server_error', e.message, 'template_error');
   }
 }
 

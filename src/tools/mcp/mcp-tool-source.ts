@@ -1,0 +1,216 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Tool as McpTool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { SecretsService } from '../../secrets/secrets.service.js';
+import { ToolRegistry } from '../tool-registry.js';
+import { ToolError, type JsonSchema, type ToolContext } from '../tool.decorator.js';
+import { toolsConfig, type McpServerConfig, type ToolsConfig } from '../tools.config.js';
+
+const CLIENT_INFO = { name: 'llm-orchestrator', version: '0.1.0' };
+const STDERR_LINES_KEPT = 5;
+
+interface Connection {
+  client: Client;
+  /** The last lines the server wrote to stderr: they explain most start-up failures. */
+  stderr: string[];
+}
+
+/**
+ * Tools of the Model Context Protocol servers in `tools.mcpServers`, registered as
+ * `<server>.<tool>` (shown to models as `<server>__<tool>`, which provider APIs accept).
+ * A server that fails to start is logged and its tools are absent; the service still boots.
+ */
+@Injectable()
+export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('McpTools');
+  private readonly connections = new Map<string, Connection>();
+  private closing = false;
+
+  constructor(
+    @Inject(toolsConfig.KEY) private readonly config: ToolsConfig,
+    private readonly registry: ToolRegistry,
+    private readonly secrets: SecretsService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const seen = new Set<string>();
+    for (const server of this.config.mcpServers) {
+      if (seen.has(server.name))
+        throw new Error(`tools.mcpServers: two servers are named "${server.name}"`);
+      if (server.command !== undefined && server.url !== undefined) {
+        throw new Error(
+          `tools.mcpServers "${server.name}": give either command (stdio) or url (HTTP), not both`,
+        );
+      }
+      seen.add(server.name);
+    }
+    await Promise.all(this.config.mcpServers.map((server) => this.start(server)));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      [...this.connections.values()].map(({ client }) => client.close().catch(() => undefined)),
+    );
+    this.connections.clear();
+  }
+
+  private async start(server: McpServerConfig): Promise<void> {
+    const connection: Connection = { client: new Client(CLIENT_INFO), stderr: [] };
+    const { client } = connection;
+    try {
+      await client.connect(this.transport(server, connection), { timeout: server.startTimeoutMs });
+      const tools = await this.register(server, client);
+      this.connections.set(server.name, connection);
+      this.logger.log(`MCP server ${server.name}: ${tools} tool${tools === 1 ? '' : 's'}`);
+    } catch (error) {
+      const why = describe(error, connection.stderr);
+      this.registry.setUnavailable(
+        `${server.name}.*`,
+        `MCP server '${server.name}' is unavailable (${why})`,
+      );
+      this.logger.error(`MCP server ${server.name} failed to start, its tools are absent: ${why}`);
+      await client.close().catch(() => undefined);
+      return;
+    }
+    if (client.getServerCapabilities()?.tools?.listChanged) {
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () =>
+        this.register(server, client).then(
+          (n) => this.logger.log(`MCP server ${server.name}: tool list changed, ${n} tools`),
+          (error: unknown) =>
+            this.logger.warn(
+              `MCP server ${server.name}: cannot refresh its tools: ${describe(error, [])}`,
+            ),
+        ),
+      );
+    }
+    client.onclose = () => {
+      if (this.closing) return;
+      this.connections.delete(server.name);
+      this.registry.unregisterSource(sourceOf(server));
+      this.registry.setUnavailable(
+        `${server.name}.*`,
+        `MCP server '${server.name}' closed the connection`,
+      );
+      this.logger.error(`MCP server ${server.name} closed the connection; its tools are gone`);
+    };
+  }
+
+  private transport(server: McpServerConfig, connection: Connection): Transport {
+    if (server.url !== undefined) {
+      const headers: Record<string, string> = {};
+      if (server.bearerToken)
+        headers.authorization = `Bearer ${this.secrets.get(server.bearerToken).reveal()}`;
+      return new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
+    }
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(server.env ?? {})) {
+      env[key] = typeof value === 'string' ? value : this.secrets.get(value).reveal();
+    }
+    const transport = new StdioClientTransport({
+      command: server.command!,
+      args: server.args,
+      env,
+      cwd: server.cwd,
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        connection.stderr.push(line.slice(0, 500));
+        if (connection.stderr.length > STDERR_LINES_KEPT) connection.stderr.shift();
+        this.logger.debug(`MCP server ${server.name} stderr: ${line.slice(0, 500)}`);
+      }
+    });
+    return transport;
+  }
+
+  /** (Re)lists the server's tools and replaces its entries in the registry. */
+  private async register(server: McpServerConfig, client: Client): Promise<number> {
+    const tools: McpTool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {}, {
+        timeout: server.startTimeoutMs,
+      });
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+
+    const source = sourceOf(server);
+    this.registry.unregisterSource(source);
+    this.registry.setUnavailable(`${server.name}.*`, undefined);
+    let registered = 0;
+    for (const tool of tools) {
+      const name = `${server.name}.${tool.name}`;
+      try {
+        this.registry.register({
+          name,
+          wireName: `${server.name}__${tool.name.replace(/[^a-zA-Z0-9_-]/g, '_')}`,
+          description: tool.description ?? tool.title ?? '',
+          parameters: tool.inputSchema as JsonSchema,
+          source,
+          run: (args, ctx) => this.call(client, tool.name, args, ctx),
+        });
+        registered++;
+      } catch (error) {
+        this.logger.warn(
+          `MCP server ${server.name}: tool ${tool.name} left out: ${(error as Error).message}`,
+        );
+      }
+    }
+    return registered;
+  }
+
+  private async call(
+    client: Client,
+    name: string,
+    args: Record<string, unknown>,
+    ctx: ToolContext,
+  ): Promise<string> {
+    // The executor enforces the timeout through the signal; the SDK's own must not be shorter.
+    const result = (await client.callTool({ name, arguments: args }, undefined, {
+      signal: ctx.signal,
+      timeout: ctx.timeoutMs,
+    })) as CallToolResult;
+    const text = result.content
+      .map((part) => {
+        switch (part.type) {
+          case 'text':
+            return part.text;
+          case 'resource':
+            return 'text' in part.resource ? part.resource.text : `[resource ${part.resource.uri}]`;
+          case 'resource_link':
+            return `[resource ${part.uri}]`;
+          default:
+            return `[${part.type} content: ${part.mimeType}]`;
+        }
+      })
+      .join('\n');
+    if (result.isError) throw new ToolError(text || `${name} reported an error`);
+    if (!text && result.structuredContent) return JSON.stringify(result.structuredContent);
+    return text;
+  }
+}
+
+function sourceOf(server: McpServerConfig): string {
+  return `mcp:${server.name}`;
+}
+
+function describe(error: unknown, stderr: string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return stderr.length ? `${message}; stderr: ${stderr.join(' | ')}` : message;
+}

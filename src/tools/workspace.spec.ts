@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ToolError } from './tool.decorator.js';
+import { ToolsError } from './tools.error.js';
+import { Workspace } from './workspace.js';
+
+/**
+ * Layout (all real files in a temp dir):
+ *   base/root/            the allowed root
+ *     project/            the workspace
+ *       notes.txt
+ *       sub/deep.txt
+ *       inner-link -> sub/deep.txt          (stays inside: allowed)
+ *       out-file   -> base/secret.txt       (leaves: refused)
+ *       out-dir    -> base/outside/         (leaves: refused)
+ *       sibling    -> base/root/other/      (inside the root, outside the workspace: refused)
+ *     other/x.txt
+ *     link-to-outside -> base/outside       (a workspace named through it: refused)
+ *   base/root-evil/       shares the root's prefix
+ *   base/outside/o.txt, base/secret.txt
+ */
+describe('Workspace', () => {
+  let base: string;
+  let root: string;
+  let project: string;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    base = realpathSync(mkdtempSync(join(tmpdir(), 'ws-')));
+    root = join(base, 'root');
+    project = join(root, 'project');
+    mkdirSync(join(project, 'sub'), { recursive: true });
+    mkdirSync(join(root, 'other'));
+    mkdirSync(join(base, 'outside'));
+    mkdirSync(join(base, 'root-evil'));
+    writeFileSync(join(project, 'notes.txt'), 'notes');
+    writeFileSync(join(project, 'sub', 'deep.txt'), 'deep');
+    writeFileSync(join(root, 'other', 'x.txt'), 'x');
+    writeFileSync(join(base, 'outside', 'o.txt'), 'o');
+    writeFileSync(join(base, 'secret.txt'), 'secret');
+    symlinkSync(join(project, 'sub', 'deep.txt'), join(project, 'inner-link'));
+    symlinkSync(join(base, 'secret.txt'), join(project, 'out-file'));
+    symlinkSync(join(base, 'outside'), join(project, 'out-dir'));
+    symlinkSync(join(root, 'other'), join(project, 'sibling'));
+    symlinkSync(join(base, 'outside'), join(root, 'link-to-outside'));
+    ws = await Workspace.open(project, [root]);
+  });
+
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  describe('open', () => {
+    it('opens a folder inside a root, and the root itself', async () => {
+      expect(ws.root).toBe(project);
+      expect(ws.path).toBe(project);
+      expect((await Workspace.open(root, [root])).root).toBe(root);
+    });
+
+    it.each([
+      ['a relative path', () => 'root/project', /must be an absolute path/],
+      ['a folder outside every root', () => '/etc', /not inside an allowed workspace root/],
+      ['the parent of the root', () => `${root}/..`, /not inside an allowed workspace root/],
+      [
+        'a path climbing out with ..',
+        () => `${project}/../../outside`,
+        /not inside an allowed workspace root/,
+      ],
+      [
+        'a sibling sharing the root as a prefix',
+        () => `${root}-evil`,
+        /not inside an allowed workspace root/,
+      ],
+      [
+        'a symlink in the root leading outside',
+        () => `${root}/link-to-outside`,
+        /not inside an allowed workspace root/,
+      ],
+      ['a missing folder', () => `${root}/nope`, /does not exist or is not a directory/],
+      ['a file', () => `${project}/notes.txt`, /does not exist or is not a directory/],
+      ['a NUL byte', () => `${project}\0`, /must be an absolute path/],
+    ])('refuses %s', async (_what, path, message) => {
+      const error = await Workspace.open(path(), [root]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ToolsError);
+      expect((error as ToolsError).message).toMatch(message);
+      expect((error as ToolsError).param).toBe('model');
+    });
+  });
+
+  describe('resolve', () => {
+    it('resolves relative paths to real paths inside the workspace', async () => {
+      expect(await ws.resolve('notes.txt')).toBe(join(project, 'notes.txt'));
+      expect(await ws.resolve('./sub/deep.txt')).toBe(join(project, 'sub', 'deep.txt'));
+      expect(await ws.resolve('.')).toBe(project);
+      expect(await ws.resolve('inner-link')).toBe(join(project, 'sub', 'deep.txt'));
+      expect(ws.display(join(project, 'sub', 'deep.txt'))).toBe('sub/deep.txt');
+      expect(ws.display(project)).toBe('.');
+    });
+
+    it.each([
+      ['..', /'\.\.' is not allowed/],
+      ['../root/other/x.txt', /'\.\.' is not allowed/],
+      ['sub/../../secret.txt', /'\.\.' is not allowed/],
+      ['sub\\..\\..\\secret.txt', /'\.\.' is not allowed/],
+      ['/etc/passwd', /is absolute/],
+      ['C:\\Windows\\win.ini', /is absolute/],
+      ['\\\\server\\share', /is absolute/],
+      ['out-file', /leads outside the workspace/],
+      ['out-dir', /leads outside the workspace/],
+      ['out-dir/o.txt', /leads outside the workspace/],
+      ['sibling/x.txt', /leads outside the workspace/],
+      ['notes.txt\0.png', /NUL/],
+      ['missing.txt', /not found: 'missing.txt'/],
+      ['notes.txt/child', /not found/],
+    ])('refuses %j', async (path, message) => {
+      const error = await ws.resolve(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ToolError);
+      expect((error as Error).message).toMatch(message);
+    });
+  });
+});

@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ToolExecutor, type ToolCallScope } from '../tools/tool-executor.js';
+import { ToolRegistry, type RegisteredTool } from '../tools/tool-registry.js';
+import { ToolsError, ToolsErrorCode } from '../tools/tools.error.js';
+import { WorkspaceService } from '../tools/workspace.service.js';
+import { Toolset, type ToolsetFactory } from './toolset.js';
+import { toolsetsConfig, type ToolsetsConfig } from './toolsets.config.js';
+
+/**
+ * Composes tools into toolsets (C4): the named groups of `toolsets` in config, and the
+ * factory each OL call gets as `ctx.tools`. Nothing is tied to the URN statically: the
+ * OL decides what each LLM call is offered.
+ */
+@Injectable()
+export class ToolsetsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Toolsets');
+  private readonly sets: Record<string, string[]>;
+
+  constructor(
+    @Inject(toolsetsConfig.KEY) config: ToolsetsConfig,
+    private readonly registry: ToolRegistry,
+    private readonly executor: ToolExecutor,
+    private readonly workspaces: WorkspaceService,
+  ) {
+    this.sets = config.sets;
+  }
+
+  /** Checks the configured toolsets once every tool source (MCP included) has registered. */
+  onApplicationBootstrap(): void {
+    const problems: string[] = [];
+    for (const [set, names] of Object.entries(this.sets)) {
+      if (this.registry.get(set) || this.registry.whyUnavailable(set)) {
+        problems.push(`toolsets.${set}: a tool has the same name; rename the toolset`);
+      }
+      for (const name of names) {
+        if (Object.hasOwn(this.sets, name)) {
+          problems.push(
+            `toolsets.${set}: '${name}' is a toolset; list its tools instead (toolsets do not nest)`,
+          );
+          continue;
+        }
+        if (this.expand(name).length) continue;
+        const why = this.registry.whyUnavailable(name);
+        if (why) this.logger.warn(`toolsets.${set}: ${name} is left out: ${why}`);
+        else problems.push(`toolsets.${set}: unknown tool '${name}'`);
+      }
+    }
+    if (problems.length)
+      throw new Error(`Invalid toolsets:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+
+  /** The toolset factory of one OL call. */
+  forCall(scope: ToolCallScope): ToolsetFactory {
+    const resolve = (names: readonly string[]): RegisteredTool[] => this.resolve(names);
+    return {
+      select: (names) => new Toolset(resolve(names), resolve, this.executor, scope),
+      all: () => new Toolset(this.registry.all(), resolve, this.executor, scope),
+      openWorkspace: (path) => this.workspaces.open(path),
+    };
+  }
+
+  /** Tools of the names, in order, without duplicates. */
+  resolve(names: readonly string[]): RegisteredTool[] {
+    const found = new Set<RegisteredTool>();
+    for (const name of names) {
+      const set = Object.hasOwn(this.sets, name) ? this.sets[name] : undefined;
+      if (set) {
+        // Inside a configured toolset, a tool whose source is down is skipped (logged at boot).
+        for (const entry of set) for (const tool of this.expand(entry)) found.add(tool);
+        continue;
+      }
+      const tools = this.expand(name);
+      if (!tools.length) {
+        const why = this.registry.whyUnavailable(name);
+        throw new ToolsError(
+          ToolsErrorCode.UNKNOWN_TOOL,
+          why ? `Tool '${name}' is unavailable: ${why}` : `Unknown tool or toolset '${name}'`,
+          'model',
+        );
+      }
+      for (const tool of tools) found.add(tool);
+    }
+    return [...found];
+  }
+
+  private expand(name: string): RegisteredTool[] {
+    if (name.endsWith('.*')) return this.registry.withPrefix(name.slice(0, -2));
+    const tool = this.registry.get(name);
+    return tool ? [tool] : [];
+  }
+}
