@@ -165,6 +165,15 @@ describe('validateTree', () => {
     expect(JSON.stringify(problems)).not.toMatch(/sk-live|hunter|12345678/);
   });
 
+  it('says so when a secret reference carries other keys', () => {
+    const { problems } = validate({
+      backends: [{ name: 'a', apiKey: { secret: 'a_key', optional: true } }],
+    });
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toContain(
+      'backends[0].apiKey: expected a secret reference { secret: <name> } and nothing else; found also optional',
+    );
+  });
+
   it('refuses a secret reference whose name could leave the secrets directory', () => {
     const { problems } = validate({
       backends: [{ name: 'a', apiKey: { secret: '../../etc/shadow' } }],

@@ -247,6 +247,19 @@ function findLiteralSecrets(
     return;
   }
   if (!isPlainObject(node)) return;
+  if (typeof node.secret === 'string' && path) {
+    // `{ secret: name, … }`: a reference with extras, not a literal under a `secret` key.
+    problems.push({
+      source: sourceOf(path, sources),
+      path,
+      message: `expected a secret reference { secret: <name> } and nothing else; found also ${Object.keys(
+        node,
+      )
+        .filter((k) => k !== 'secret')
+        .join(', ')}`,
+    });
+    return;
+  }
   for (const [key, value] of Object.entries(node)) {
     const child = path ? `${path}.${key}` : key;
     if (isSecretKey(key) && holdsLiteral(value)) {
