@@ -7,6 +7,11 @@ export interface ConnectorCallOptions {
   signal: AbortSignal;
   /** The upstream model; the connector's `defaultModel` when absent. */
   model?: string;
+  /**
+   * `false` asks the upstream for one complete answer (its events then arrive together at
+   * the end); default `true`, an upstream stream forwarded as it arrives.
+   */
+  stream?: boolean;
 }
 
 /**
@@ -19,6 +24,8 @@ export interface Connector {
   readonly provider: ProviderKind;
   readonly defaultModel?: string;
   chat(request: ChatRequest, options: ConnectorCallOptions): AsyncIterable<ChatEvent>;
+  /** The model ids the upstream offers (OpenAI `/models`, Anthropic `/v1/models`, Ollama `/api/tags`). */
+  listModels(options: { signal: AbortSignal }): Promise<string[]>;
 }
 
 /** What an OL sees: the configured connectors, by name. */

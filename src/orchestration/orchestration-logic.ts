@@ -5,6 +5,7 @@
 import { applyDecorators, Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+import type { ConnectorProvider } from '../connectors/connector.js';
 import type { TemplateRenderer } from '../templates/templates.service.js';
 import type { ToolsetFactory } from '../toolsets/toolset.js';
 import { defineConfigSection, type ConfigClass, type ConfigSection } from '../configuration/config-section.js';
@@ -70,6 +71,13 @@ export interface OrchestrationContext<P extends object = object> {
   /** Aborted when the client disconnects or the server shuts down: stop work promptly. */
   readonly signal: AbortSignal;
   readonly tokens: TokenCounter;
+  /** The configured LLM backends, by name (`ctx.connectors.get('openai').chat(request, { signal })`). */
+  readonly connectors: ConnectorProvider;
+  /**
+   * Whether the client asked for a stream. An OL may pass it on to its connector
+   * (`stream: ctx.stream`) so an unstreamed request is one unstreamed upstream call.
+   */
+  readonly stream: boolean;
   /**
    * Composes the tools offered to each LLM call (`ctx.tools.select(['files', 'calculator'])
    * .without('http_get')`) and runs the calls the model makes; see the README.
@@ -110,6 +118,8 @@ export function defineLogicConfig<T extends object>(id: string, schema: ConfigCl
 }
 
 export { OrchestrationError, OrchestrationErrorCode } from './orchestration.error.js';
+export type { Connector, ConnectorCallOptions, ConnectorProvider } from '../connectors/connector.js';
+export { ConnectorError, ConnectorErrorCode } from '../connectors/connector.error.js';
 export type { TemplateRenderer } from '../templates/templates.service.js';
 export type { Toolset, ToolsetFactory } from '../toolsets/toolset.js';
 export type { Workspace } from '../tools/workspace.js';

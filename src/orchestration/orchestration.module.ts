@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ConnectorsModule } from '../connectors/connectors.module.js';
 import { TemplatesModule } from '../templates/templates.module.js';
 import { ToolsetsModule } from '../toolsets/toolsets.module.js';
+import { ChatLogic } from './chat/chat.logic.js';
 import { echoConfig } from './echo/echo.config.js';
 import { EchoLogic } from './echo/echo.logic.js';
 import { LogicRegistry } from './logic-registry.js';
@@ -10,8 +12,8 @@ import { TokenCounterService } from './token-counter.service.js';
 
 /** The OL contract, discovery of `@OrchestrationLogic` providers, and the built-in OLs (C6). */
 @Module({
-  imports: [DiscoveryModule, ToolsetsModule, TemplatesModule],
-  providers: [LogicRegistry, OrchestrationService, TokenCounterService, echoConfig.provider(), EchoLogic],
+  imports: [DiscoveryModule, ConnectorsModule, ToolsetsModule, TemplatesModule],
+  providers: [LogicRegistry, OrchestrationService, TokenCounterService, echoConfig.provider(), EchoLogic, ChatLogic],
   exports: [LogicRegistry, OrchestrationService],
 })
 export class OrchestrationModule {}

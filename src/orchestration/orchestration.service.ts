@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
+import { ConnectorRegistry } from '../connectors/connector-registry.js';
 import type { RequestLogFields } from '../logging/request-log.js';
 import { TemplatesService } from '../templates/templates.service.js';
 import { ToolsetsService } from '../toolsets/toolsets.service.js';
@@ -17,6 +18,8 @@ export interface LogicCall {
   signal: AbortSignal;
   /** Adds fields to the request's log line (e.g. the connector an OL picked). */
   annotate: (fields: RequestLogFields) => void;
+  /** Whether the client asked for a stream (default true). */
+  stream?: boolean;
 }
 
 /** Builds an OL's context and starts it. */
@@ -26,6 +29,7 @@ export class OrchestrationService {
     private readonly tokens: TokenCounterService,
     private readonly toolsets: ToolsetsService,
     private readonly templates: TemplatesService,
+    private readonly connectors: ConnectorRegistry,
   ) {}
 
   run(request: ChatRequest, call: LogicCall): AsyncIterable<ChatEvent> {
@@ -38,6 +42,15 @@ export class OrchestrationService {
       tokens: this.tokens,
       tools: this.toolsets.forCall({ signal: call.signal, caller: call.caller }),
       templates: this.templates,
+      connectors: {
+        // The request's log line names the connector(s) the OL used.
+        get: (name) => {
+          call.annotate({ connector: name });
+          return this.connectors.get(name);
+        },
+        names: () => this.connectors.names(),
+      },
+      stream: call.stream ?? true,
     };
     return call.logic.handler.run(request, ctx);
   }

@@ -48,6 +48,7 @@ export class ChatCompletionsController {
       caller: endUser ? { ...caller, endUser } : caller,
       signal: abort.signal,
       annotate: (fields) => annotateRequestLog(res, fields),
+      stream,
     });
     const meta = newCompletionMeta(body.model);
 

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AuthError, AuthErrorCode } from '../auth/auth.error.js';
+import { ConnectorError, ConnectorErrorCode } from '../connectors/connector.error.js';
 import { OrchestrationError, OrchestrationErrorCode } from '../orchestration/orchestration.error.js';
 import { RouterError, RouterErrorCode } from '../router/router.error.js';
 import { TemplatesError, TemplatesErrorCode } from '../templates/templates.error.js';
@@ -18,6 +19,7 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof ProtocolError) return mapProtocol(error);
   if (error instanceof RouterError) return mapRouter(error);
   if (error instanceof OrchestrationError) return mapOrchestration(error);
+  if (error instanceof ConnectorError) return mapConnector(error);
   if (error instanceof ToolsError) return mapTools(error);
   if (error instanceof TemplatesError) return mapTemplates(error);
   if (error instanceof AuthError) return mapAuth(error);
@@ -56,6 +58,35 @@ function mapOrchestration(e: OrchestrationError): MappedError {
       return openAiError(400, INVALID, e.message, 'invalid_value', e.param);
     case OrchestrationErrorCode.FAILED:
       return openAiError(500, 'server_error', e.message, 'orchestration_failed');
+  }
+}
+
+/**
+ * Upstream failures: the client's fault keeps its 4xx; the upstream's fault (including a
+ * refused service key: not the client's credentials) is a 502/504 the client may retry.
+ */
+function mapConnector(e: ConnectorError): MappedError {
+  switch (e.code) {
+    case ConnectorErrorCode.UNKNOWN_CONNECTOR:
+      return openAiError(400, INVALID, e.message, 'unknown_connector', e.param);
+    case ConnectorErrorCode.NO_MODEL:
+      return openAiError(400, INVALID, e.message, 'model_required', e.param);
+    case ConnectorErrorCode.UNSUPPORTED_INPUT:
+      return openAiError(400, INVALID, e.message, 'unsupported_content', e.param);
+    case ConnectorErrorCode.UPSTREAM_BAD_REQUEST:
+      return openAiError(400, INVALID, e.message, 'upstream_bad_request', e.param);
+    case ConnectorErrorCode.UPSTREAM_NOT_FOUND:
+      return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
+    case ConnectorErrorCode.UPSTREAM_RATE_LIMITED: {
+      const mapped = openAiError(429, 'rate_limit_error', e.message, 'rate_limit_exceeded', e.param);
+      return e.retryAfter ? { ...mapped, headers: { 'retry-after': e.retryAfter } } : mapped;
+    }
+    case ConnectorErrorCode.UPSTREAM_AUTH:
+      return openAiError(502, 'upstream_error', e.message, 'upstream_auth_failed');
+    case ConnectorErrorCode.UPSTREAM_UNAVAILABLE:
+      return openAiError(502, 'upstream_error', e.message, 'upstream_unavailable');
+    case ConnectorErrorCode.UPSTREAM_TIMEOUT:
+      return openAiError(504, 'upstream_error', e.message, 'upstream_timeout');
   }
 }
 

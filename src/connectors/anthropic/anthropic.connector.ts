@@ -1,0 +1,149 @@
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
+import type { LoggerService } from '@nestjs/common';
+import type { ChatEvent, ChatRequest } from '../../common/chat.types.js';
+import type { Connector, ConnectorCallOptions } from '../connector.js';
+import { DEFAULT_BASE_URL, type ConnectorConfig } from '../connectors.config.js';
+import { parseJson, requireModel, sdkLogger } from '../connector-support.js';
+import { SseDecoder } from '../sse-decoder.js';
+import { retryAfterOf, UpstreamErrors } from '../upstream-errors.js';
+import type { UpstreamHttp } from '../upstream-http.js';
+import {
+  AnthropicStreamTranslator,
+  messageEvents,
+  statusOfErrorType,
+  toAnthropicParams,
+  type AnthropicStreamEvent,
+} from './anthropic-translation.js';
+
+/** The API version this SDK's types describe (the SDK sends the same). */
+const ANTHROPIC_VERSION = '2026-10-21';
+
+/**
+ * Anthropic's Messages API; the translation both ways lives in `anthropic-translation.ts`.
+ * Chat calls, the hot path, go out through `UpstreamHttp.send` with the SDK's types, retry
+ * rules, headers and error classes: the SDK's own request path cost several times more CPU
+ * per call (README, Performance). The SDK client serves the rest (model listing).
+ */
+export class AnthropicConnector implements Connector {
+  readonly provider = 'anthropic' as const;
+  readonly name: string;
+  readonly defaultModel?: string;
+  private readonly client: Anthropic;
+  private readonly errors: UpstreamErrors;
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    private readonly config: ConnectorConfig,
+    apiKey: string | undefined,
+    private readonly http: UpstreamHttp,
+    logger: LoggerService,
+  ) {
+    this.name = config.name;
+    this.defaultModel = config.defaultModel;
+    this.errors = new UpstreamErrors(config.name, config.timeoutMs, apiKey);
+    const baseURL = (config.baseUrl ?? DEFAULT_BASE_URL.anthropic).replace(/\/+$/, '');
+    this.url = `${baseURL}/v1/messages`;
+    this.headers = { 'content-type': 'application/json', accept: 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
+    if (apiKey !== undefined) this.headers.authorization = `Bearer ${apiKey}`;
+    this.client = new Anthropic({
+      apiKey: apiKey ?? null,
+      authToken: null,
+      baseURL,
+      timeout: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      fetch: http.fetch,
+      logger: sdkLogger(logger),
+      logLevel: 'warn',
+    });
+  }
+
+  async *chat(request: ChatRequest, options: ConnectorCallOptions): AsyncGenerator<ChatEvent> {
+    const model = requireModel(this, options.model);
+    const params = toAnthropicParams(request, model, this.config.defaults);
+    const { signal } = options;
+    const stream = options.stream !== false;
+    const body = JSON.stringify(stream ? { ...params, stream: true } : params);
+    let res;
+    try {
+      res = await this.http.send({ method: 'POST', url: this.url, headers: this.headers, body, signal, toError: sdkError });
+    } catch (error) {
+      throw this.failure(error, signal);
+    }
+
+    if (!stream) {
+      let message: Anthropic.Message;
+      try {
+        message = (await res.body.json()) as Anthropic.Message;
+      } catch (error) {
+        throw this.errors.fromTransport(error, signal, true);
+      }
+      yield* messageEvents(message);
+      return;
+    }
+
+    const decoder = new SseDecoder();
+    const translator = new AnthropicStreamTranslator();
+    const events: ChatEvent[] = [];
+    let done = false;
+    res.body.setEncoding('utf8');
+    try {
+      for await (const text of res.body as AsyncIterable<string>) {
+        // After message_stop, read on to the end: a body read to its end keeps the connection reusable.
+        if (done) continue;
+        for (const sse of decoder.push(text)) {
+          if (sse.event === 'error') throw this.streamError(sse.data);
+          const event = parseJson<AnthropicStreamEvent>(sse.data);
+          if (event === undefined) throw this.errors.malformed('sent a stream event that is not JSON');
+          done = translator.push(event, events);
+          for (const e of events) yield e;
+          events.length = 0;
+          if (done) break;
+        }
+      }
+    } catch (error) {
+      throw this.errors.fromTransport(error, signal, true);
+    } finally {
+      // Left early (the consumer stopped): close the upstream request now.
+      if (!res.body.destroyed) res.body.destroy();
+    }
+    if (!done && !signal.aborted) throw this.errors.malformed('ended the stream before message_stop');
+  }
+
+  async listModels({ signal }: { signal: AbortSignal }): Promise<string[]> {
+    try {
+      const ids: string[] = [];
+      for await (const model of this.client.models.list({}, { signal })) ids.push(model.id);
+      return ids;
+    } catch (error) {
+      throw this.failure(error, signal);
+    }
+  }
+
+  /** An `event: error` mid-stream (e.g. `overloaded_error`), mapped like the same error as a response. */
+  private streamError(data: string): unknown {
+    const body = parseJson<{ error?: { type?: string; message?: string } }>(data);
+    return this.errors.fromStatus({ status: statusOfErrorType(body?.error?.type), message: body?.error?.message });
+  }
+
+  /** The SDK's error classes (from the SDK client, or built by `sdkError`), as ConnectorErrors. */
+  private failure(error: unknown, signal: AbortSignal): unknown {
+    if (error instanceof Anthropic.APIError && typeof error.status === 'number') {
+      const body = error.error as { error?: { message?: unknown } } | undefined;
+      const message = body?.error?.message;
+      return this.errors.fromStatus({
+        status: error.status,
+        message: typeof message === 'string' ? message : undefined,
+        retryAfter: retryAfterOf(error.headers),
+      });
+    }
+    if (error instanceof Anthropic.APIConnectionTimeoutError && !signal.aborted) return this.errors.timeout();
+    return this.errors.fromTransport(error, signal, false);
+  }
+}
+
+/** An error response as the SDK would have thrown it. */
+function sdkError(status: number, text: string, headers: Headers): APIError {
+  const json = parseJson<object>(text);
+  return Anthropic.APIError.generate(status, json, json ? undefined : text, headers);
+}

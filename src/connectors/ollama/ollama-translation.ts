@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Options, Tool } from 'ollama';
+import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, Usage } from '../../common/chat.types.js';
+import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
+import type { ConnectorDefaults } from '../connectors.config.js';
+
+/**
+ * OpenAI's chat shape ⇄ Ollama's native `/api/chat`, both ways, as pure functions.
+ * Ollama names the tool a result answers (`tool_name`) instead of the call id, takes images
+ * as bare base64, sampling in `options`, and has no `tool_choice`: `none` drops the tools
+ * and a named choice offers that tool only.
+ */
+
+const DATA_URL = /^data:(image\/[^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
+
+export function toOllamaRequest(
+  request: ChatRequest,
+  model: string,
+  defaults: ConnectorDefaults,
+  stream: boolean,
+): OllamaChatRequest & { stream: boolean } {
+  const toolNames = new Map<string, string>();
+  const messages = request.messages.map((message, i) => toMessage(message, i, toolNames));
+  const body: OllamaChatRequest & { stream: boolean } = { model, messages, stream };
+
+  const tools = offeredTools(request);
+  if (tools?.length) body.tools = tools;
+  const format = request.response_format;
+  if (format?.type === 'json_object') body.format = 'json';
+  else if (format?.type === 'json_schema' && format.json_schema.schema) body.format = format.json_schema.schema;
+
+  const options: Partial<Options> = {};
+  const temperature = request.temperature ?? defaults.temperature;
+  if (temperature !== undefined) options.temperature = temperature;
+  const topP = request.top_p ?? defaults.top_p;
+  if (topP !== undefined) options.top_p = topP;
+  const limit = request.max_completion_tokens ?? request.max_tokens ?? defaults.max_tokens;
+  if (limit !== undefined) options.num_predict = limit;
+  if (request.stop !== undefined) options.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.seed !== undefined) options.seed = request.seed;
+  if (request.presence_penalty !== undefined) options.presence_penalty = request.presence_penalty;
+  if (request.frequency_penalty !== undefined) options.frequency_penalty = request.frequency_penalty;
+  if (Object.keys(options).length) body.options = options;
+  return body;
+}
+
+function offeredTools(request: ChatRequest): Tool[] | undefined {
+  const choice = request.tool_choice;
+  if (!request.tools || choice === 'none') return undefined;
+  const named = typeof choice === 'object' ? choice.function.name : undefined;
+  return request.tools
+    .filter((tool) => named === undefined || tool.function.name === named)
+    .map((tool) => ({
+      type: 'function',
+      function: {
+        name: tool.function.name,
+        ...(tool.function.description ? { description: tool.function.description } : {}),
+        ...(tool.function.parameters ? { parameters: tool.function.parameters } : {}),
+      },
+    })) as Tool[];
+}
+
+function toMessage(message: ChatMessage, i: number, toolNames: Map<string, string>): OllamaMessage {
+  const param = `messages[${i}].content`;
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: textOf(message.content, param, false).text };
+    case 'user': {
+      const { text, images } = textOf(message.content, param, true);
+      return images.length ? { role: 'user', content: text, images } : { role: 'user', content: text };
+    }
+    case 'assistant': {
+      const out: OllamaMessage = { role: 'assistant', content: textOf(message.content, param, false).text };
+      if (message.tool_calls?.length) {
+        out.tool_calls = message.tool_calls.map((call, j) => {
+          toolNames.set(call.id, call.function.name);
+          return {
+            function: {
+              name: call.function.name,
+              arguments: toolArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+            },
+          };
+        });
+      }
+      return out;
+    }
+    case 'tool': {
+      const out: OllamaMessage = { role: 'tool', content: textOf(message.content, param, false).text };
+      const name = message.tool_call_id ? toolNames.get(message.tool_call_id) : undefined;
+      if (name) out.tool_name = name;
+      return out;
+    }
+  }
+}
+
+function textOf(content: ChatMessage['content'], param: string, imagesAllowed: boolean): { text: string; images: string[] } {
+  if (content === undefined || content === null) return { text: '', images: [] };
+  if (typeof content === 'string') return { text: content, images: [] };
+  const texts: string[] = [];
+  const images: string[] = [];
+  content.forEach((part: ContentPart, j) => {
+    if (part.type === 'text') texts.push(part.text);
+    else if (part.type === 'refusal') texts.push(part.refusal);
+    else if (part.type === 'image_url' && imagesAllowed) {
+      const data = DATA_URL.exec(part.image_url.url);
+      if (!data) throw unsupported('Ollama takes images as data: URLs only (it cannot fetch http URLs)', `${param}[${j}]`);
+      images.push(data[2]);
+    } else {
+      throw unsupported(`Ollama does not take ${part.type} content here`, `${param}[${j}]`);
+    }
+  });
+  return { text: texts.join(''), images };
+}
+
+function toolArguments(args: string, param: string): Record<string, unknown> {
+  if (!args.trim()) return {};
+  try {
+    const value: unknown = JSON.parse(args);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw unsupported('Tool-call arguments must be a JSON object to pass them to Ollama', param);
+}
+
+function unsupported(message: string, param: string): ConnectorError {
+  return new ConnectorError(ConnectorErrorCode.UNSUPPORTED_INPUT, message, { param });
+}
+
+// ---- answers ----
+
+/** One line of Ollama's answer (`ChatResponse`, or `{ error }` when it fails mid-stream). */
+export type OllamaLine = Partial<ChatResponse> & { error?: string };
+
+/**
+ * Turns the lines of one answer (streamed or the single unstreamed one) into neutral
+ * events. Ollama sends each tool call whole, without an id: ids are made up here.
+ */
+export class OllamaTranslator {
+  private tools = 0;
+
+  /** Appends the events of `line` to `out`; true once the answer is done. */
+  push(line: OllamaLine, out: ChatEvent[]): boolean {
+    const message = line.message;
+    if (message) {
+      if (message.content) out.push({ type: 'text', text: message.content });
+      for (const call of message.tool_calls ?? []) {
+        const given = (call as { id?: unknown }).id;
+        const args = call.function.arguments as unknown;
+        out.push({
+          type: 'tool_call',
+          index: this.tools++,
+          id: typeof given === 'string' && given ? given : `call_${randomBytes(12).toString('base64url')}`,
+          name: call.function.name,
+          arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
+        });
+      }
+    }
+    if (!line.done) return false;
+    out.push({ type: 'usage', usage: toUsage(line) });
+    out.push({ type: 'finish', reason: this.tools > 0 ? 'tool_calls' : line.done_reason === 'length' ? 'length' : 'stop' });
+    return true;
+  }
+}
+
+export function toUsage(line: OllamaLine): Usage {
+  const prompt = line.prompt_eval_count ?? 0;
+  const completion = line.eval_count ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}

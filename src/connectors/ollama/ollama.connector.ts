@@ -1,0 +1,131 @@
+import type { ListResponse } from 'ollama';
+import type { Dispatcher } from 'undici';
+import type { ChatEvent, ChatRequest } from '../../common/chat.types.js';
+import type { Connector, ConnectorCallOptions } from '../connector.js';
+import { DEFAULT_BASE_URL, type ConnectorConfig } from '../connectors.config.js';
+import { requireModel } from '../connector-support.js';
+import { NdjsonDecoder } from '../ndjson-decoder.js';
+import { UpstreamErrors } from '../upstream-errors.js';
+import type { UpstreamHttp } from '../upstream-http.js';
+import { OllamaTranslator, toOllamaRequest, type OllamaLine } from './ollama-translation.js';
+
+/**
+ * Ollama's native API (`/api/chat` as NDJSON, `/api/tags`) through `UpstreamHttp.send`: the
+ * `ollama` npm client takes no per-request abort signal for unstreamed calls and no
+ * timeouts, and logs to the console on errors; its types are used here all the same.
+ */
+export class OllamaConnector implements Connector {
+  readonly provider = 'ollama' as const;
+  readonly name: string;
+  readonly defaultModel?: string;
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly errors: UpstreamErrors;
+
+  constructor(
+    private readonly config: ConnectorConfig,
+    apiKey: string | undefined,
+    private readonly http: UpstreamHttp,
+  ) {
+    this.name = config.name;
+    this.defaultModel = config.defaultModel;
+    this.base = (config.baseUrl ?? DEFAULT_BASE_URL.ollama).replace(/\/+$/, '');
+    this.headers = { 'content-type': 'application/json', accept: 'application/json' };
+    // Ollama itself takes no key; one in front of it (ollama.com, a proxy) takes a bearer token.
+    if (apiKey !== undefined) this.headers.authorization = `Bearer ${apiKey}`;
+    this.errors = new UpstreamErrors(config.name, config.timeoutMs, apiKey);
+  }
+
+  async *chat(request: ChatRequest, options: ConnectorCallOptions): AsyncGenerator<ChatEvent> {
+    const model = requireModel(this, options.model);
+    const stream = options.stream !== false;
+    const body = JSON.stringify(toOllamaRequest(request, model, this.config.defaults, stream));
+    const { signal } = options;
+    const res = await this.send('POST', '/api/chat', body, signal);
+
+    const decoder = new NdjsonDecoder();
+    const translator = new OllamaTranslator();
+    const events: ChatEvent[] = [];
+    let done = false;
+    res.body.setEncoding('utf8');
+    try {
+      for await (const text of res.body as AsyncIterable<string>) {
+        // After the `done` line, read on to the end: a body read to its end keeps the connection reusable.
+        if (done) continue;
+        for (const line of this.lines(decoder, text)) {
+          done = translator.push(line, events);
+          for (const event of events) yield event;
+          events.length = 0;
+          if (done) break;
+        }
+      }
+      // An unstreamed answer (or a last line) may lack its newline.
+      if (!done) {
+        for (const line of this.lines(decoder, undefined)) {
+          done = translator.push(line, events);
+          for (const event of events) yield event;
+          events.length = 0;
+          if (done) break;
+        }
+      }
+    } catch (error) {
+      throw this.errors.fromTransport(error, signal, true);
+    } finally {
+      // Left early (the consumer stopped): close the upstream request now.
+      if (!res.body.destroyed) res.body.destroy();
+    }
+    if (!done && !signal.aborted) throw this.errors.malformed('ended the answer before "done": true');
+  }
+
+  async listModels({ signal }: { signal: AbortSignal }): Promise<string[]> {
+    const res = await this.send('GET', '/api/tags', undefined, signal);
+    try {
+      const list = (await res.body.json()) as ListResponse;
+      return list.models.map((m) => m.name);
+    } catch (error) {
+      throw this.errors.fromTransport(error, signal, true);
+    }
+  }
+
+  /** Parsed lines of `text` (or of what is left at the end); an `{ error }` line throws. */
+  private lines(decoder: NdjsonDecoder, text: string | undefined): OllamaLine[] {
+    let lines: OllamaLine[];
+    try {
+      lines = (text === undefined ? decoder.end() : decoder.push(text)) as OllamaLine[];
+    } catch {
+      throw this.errors.malformed('sent a line that is not JSON');
+    }
+    for (const line of lines) {
+      if (line.error !== undefined) throw this.errors.malformed(`reported an error mid-stream: ${this.errors.scrub(String(line.error))}`);
+    }
+    return lines;
+  }
+
+  /** One request with the connector's retries; resolves once a 2xx response's headers arrived. */
+  private async send(method: Dispatcher.HttpMethod, path: string, body: string | undefined, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.http.send({
+        method,
+        url: `${this.base}${path}`,
+        headers: this.headers,
+        body,
+        signal,
+        toError: (status, text, headers) =>
+          this.errors.fromStatus({ status, message: errorMessage(text), retryAfter: headers.get('retry-after') ?? undefined }),
+      });
+    } catch (error) {
+      throw this.errors.fromTransport(error, signal, false);
+    }
+  }
+}
+
+function errorMessage(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text || undefined;
+}
+

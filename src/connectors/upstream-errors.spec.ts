@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConnectorError, ConnectorErrorCode } from './connector.error.js';
+import { retryAfterOf, UpstreamErrors } from './upstream-errors.js';
+
+const KEY = 'my-very-secret-upstream-key-123';
+const errors = new UpstreamErrors('x', 1000, KEY);
+const live = new AbortController().signal;
+
+describe('UpstreamErrors', () => {
+  it.each([
+    [400, ConnectorErrorCode.UPSTREAM_BAD_REQUEST],
+    [413, ConnectorErrorCode.UPSTREAM_BAD_REQUEST],
+    [422, ConnectorErrorCode.UPSTREAM_BAD_REQUEST],
+    [401, ConnectorErrorCode.UPSTREAM_AUTH],
+    [403, ConnectorErrorCode.UPSTREAM_AUTH],
+    [404, ConnectorErrorCode.UPSTREAM_NOT_FOUND],
+    [408, ConnectorErrorCode.UPSTREAM_TIMEOUT],
+    [409, ConnectorErrorCode.UPSTREAM_UNAVAILABLE],
+    [429, ConnectorErrorCode.UPSTREAM_RATE_LIMITED],
+    [500, ConnectorErrorCode.UPSTREAM_UNAVAILABLE],
+    [503, ConnectorErrorCode.UPSTREAM_UNAVAILABLE],
+    [529, ConnectorErrorCode.UPSTREAM_UNAVAILABLE],
+  ])('maps upstream HTTP %d to %s', (status, code) => {
+    const error = errors.fromStatus({ status, message: 'why' });
+    expect(error.code).toBe(code);
+    expect(error.upstreamStatus).toBe(status);
+  });
+
+  it('never repeats the upstream message of an auth failure, and scrubs keys from the others', () => {
+    expect(errors.fromStatus({ status: 401, message: `bad key ${KEY}` }).message).not.toContain('bad key');
+    const message = errors.fromStatus({ status: 400, message: `too long (key ${KEY}, also sk-proj-abcdefghijkl and Bearer xyz.abc)` }).message;
+    expect(message).toContain('too long');
+    expect(message).not.toContain(KEY);
+    expect(message).not.toContain('sk-proj-abcdefghijkl');
+    expect(message).not.toContain('xyz.abc');
+  });
+
+  it('keeps the 429 retry-after and the 400 param', () => {
+    expect(errors.fromStatus({ status: 429, retryAfter: '12' }).retryAfter).toBe('12');
+    expect(errors.fromStatus({ status: 400, param: 'messages' }).param).toBe('messages');
+  });
+
+  it('finds timeouts and error codes along the cause chain, realm-independent', () => {
+    const timeout = errors.fromTransport(new Error('wrapped', { cause: { name: 'HeadersTimeoutError', code: 'UND_ERR_HEADERS_TIMEOUT' } }), live, false);
+    expect((timeout as ConnectorError).code).toBe(ConnectorErrorCode.UPSTREAM_TIMEOUT);
+    const refused = errors.fromTransport(new Error('Connection error.', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }), live, false);
+    expect(refused).toMatchObject({ code: ConnectorErrorCode.UPSTREAM_UNAVAILABLE, message: expect.stringContaining('(ECONNREFUSED)') });
+    expect((errors.fromTransport(new Error('terminated'), live, true) as Error).message).toContain('cut mid-stream');
+  });
+
+  it('hands back the abort reason when the client went away', () => {
+    const controller = new AbortController();
+    controller.abort(new Error('client gone'));
+    expect(errors.fromTransport(new Error('aborted'), controller.signal, true)).toBe(controller.signal.reason);
+  });
+
+  it('reads retry-after, or retry-after-ms rounded up to seconds', () => {
+    expect(retryAfterOf(new Headers({ 'retry-after': '5' }))).toBe('5');
+    expect(retryAfterOf(new Headers({ 'retry-after-ms': '1500' }))).toBe('2');
+    expect(retryAfterOf(new Headers())).toBeUndefined();
+  });
+});
