@@ -20,22 +20,49 @@ const CONCURRENCY = 20;
 export async function clientCosts(upstream: string): Promise<ClientCosts> {
   const pool = new Agent({ connections: null, keepAliveTimeout: 30_000 });
   const http = new UpstreamHttp({ timeoutMs: 60_000, maxRetries: 0 });
-  const sdk = (fetch?: OpenAI['fetch']): OpenAI => new OpenAI({ baseURL: `${upstream}/v1`, apiKey: 'bench', maxRetries: 0, ...(fetch ? { fetch } : {}) });
+  const sdk = (fetch?: OpenAI['fetch']): OpenAI =>
+    new OpenAI({
+      baseURL: `${upstream}/v1`,
+      apiKey: 'bench',
+      maxRetries: 0,
+      ...(fetch ? { fetch } : {}),
+    });
   const messages = [{ role: 'user' as const, content: 'Tell me about foxes.' }];
   const viaSdk = (client: OpenAI) => async (): Promise<void> => {
-    const stream = await client.chat.completions.create({ model: 'gpt-bench', messages, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-bench',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for await (const chunk of stream) void chunk;
   };
-  const config = Object.assign(new ConnectorConfig(), { name: 'bench', provider: 'openai', baseUrl: `${upstream}/v1`, defaultModel: 'gpt-bench', maxRetries: 0 });
+  const config = Object.assign(new ConnectorConfig(), {
+    name: 'bench',
+    provider: 'openai',
+    baseUrl: `${upstream}/v1`,
+    defaultModel: 'gpt-bench',
+    maxRetries: 0,
+  });
   const connector = new OpenAiConnector(config, 'bench', http, new Logger('bench'));
   const variants: Record<string, () => Promise<void>> = {
     'openai SDK, global fetch': viaSdk(sdk()),
     'openai SDK, undici fetch + Agent': viaSdk(
-      sdk((url: string | URL | Request, init?: RequestInit) => undiciFetch(url as string, { ...(init as object), dispatcher: pool }) as unknown as Promise<Response>),
+      sdk(
+        (url: string | URL | Request, init?: RequestInit) =>
+          undiciFetch(url as string, {
+            ...(init as object),
+            dispatcher: pool,
+          }) as unknown as Promise<Response>,
+      ),
     ),
     'openai SDK, fetch on undici.request': viaSdk(sdk(http.fetch)),
     'connector path (undici.request, chosen)': async () => {
-      for await (const event of connector.chat({ messages }, { signal: new AbortController().signal })) void event;
+      for await (const event of connector.chat(
+        { messages },
+        { signal: new AbortController().signal },
+      ))
+        void event;
     },
   };
   const costs: ClientCosts = {};

@@ -32,7 +32,10 @@ class PassthroughController {
 @Module({ controllers: [PassthroughController] })
 class FloorModule {}
 
-const app = await NestFactory.create<NestExpressApplication>(FloorModule, { bodyParser: false, logger: false });
+const app = await NestFactory.create<NestExpressApplication>(FloorModule, {
+  bodyParser: false,
+  logger: false,
+});
 await app.listen(0, '127.0.0.1');
 process.send?.({ url: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` });
 // Exit with the bench (also when it dies): no orphan servers.

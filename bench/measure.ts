@@ -17,14 +17,20 @@ const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
  * Requests one after the other (one in flight) for `ms`: the latency of each in ms, to the
  * last byte, or to the first body byte when `firstByte`.
  */
-export async function sequential(url: string, body: string, ms: number, firstByte: boolean): Promise<number[]> {
+export async function sequential(
+  url: string,
+  body: string,
+  ms: number,
+  firstByte: boolean,
+): Promise<number[]> {
   const samples: number[] = [];
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const started = performance.now();
     const res = await request(url, { method: 'POST', headers: HEADERS, body, dispatcher: agent });
     let first = 0;
-    for await (const chunk of res.body) if (!first && (chunk as Buffer).length) first = performance.now();
+    for await (const chunk of res.body)
+      if (!first && (chunk as Buffer).length) first = performance.now();
     if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);
     samples.push((firstByte ? first : performance.now()) - started);
   }
@@ -32,10 +38,24 @@ export async function sequential(url: string, body: string, ms: number, firstByt
 }
 
 /** Requests per second at `connections` in flight, from autocannon. */
-export async function throughput(url: string, body: string, connections: number, seconds: number): Promise<number> {
-  const result = await autocannon({ url, method: 'POST', headers: HEADERS, body, connections, duration: seconds });
+export async function throughput(
+  url: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<number> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: HEADERS,
+    body,
+    connections,
+    duration: seconds,
+  });
   if (result.errors || result.non2xx || result.timeouts) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
+    throw new Error(
+      `${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
+    );
   }
   return result.requests.average;
 }
@@ -47,7 +67,9 @@ export async function arrivals(url: string, body: string): Promise<number[]> {
   const times: number[] = [];
   for await (const chunk of res.body) {
     const text = (chunk as Buffer).toString('utf8');
-    const pieces = text.split('\n\n').filter((e) => e.includes('"content":"') && !e.includes('"content":""')).length;
+    const pieces = text
+      .split('\n\n')
+      .filter((e) => e.includes('"content":"') && !e.includes('"content":""')).length;
     for (let i = 0; i < pieces; i++) times.push(performance.now() - started);
   }
   return times;

@@ -3,7 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clientCosts } from './client-cost.js';
-import { arrivals, closeClient, percentile, sequential, throughput, type Target } from './measure.js';
+import {
+  arrivals,
+  closeClient,
+  percentile,
+  sequential,
+  throughput,
+  type Target,
+} from './measure.js';
 
 /**
  * `npm run bench`: the cost of the service on its hot path, the `chat` OL passing a
@@ -28,10 +35,17 @@ const CONNECTIONS = 50;
 const PACED_DELAY_MS = 20;
 const TARGETS = { addedP50Ms: 1, addedP99Ms: 3, addedTtfbP50Ms: 1, throughputVsFloor: 0.7 };
 
-function start(script: string, args: string[]): Promise<{ child: ChildProcess; message: Record<string, string> }> {
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function start(
+  script: string,
+  args: string[],
+): Promise<{ child: ChildProcess; message: Record<string, string> }> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, message: message as Record<string, string> }));
+    child.once('message', (message) =>
+      resolve({ child, message: message as Record<string, string> }),
+    );
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
 }
@@ -49,10 +63,24 @@ async function main(): Promise<void> {
   try {
     const messages = [{ role: 'user', content: 'Tell me about foxes.' }];
     const request = (model: string, stream: boolean): string =>
-      JSON.stringify({ model, messages, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+      JSON.stringify({
+        model,
+        messages,
+        ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+      });
     const targets: Target[] = [
-      { name: 'direct', url: `${fast}/v1/chat/completions`, body: request('gpt-bench', false), streamBody: request('gpt-bench', true) },
-      { name: 'floor', url: `${floor.message.url}/v1/chat/completions`, body: request('gpt-bench', false), streamBody: request('gpt-bench', true) },
+      {
+        name: 'direct',
+        url: `${fast}/v1/chat/completions`,
+        body: request('gpt-bench', false),
+        streamBody: request('gpt-bench', true),
+      },
+      {
+        name: 'floor',
+        url: `${floor.message.url}/v1/chat/completions`,
+        body: request('gpt-bench', false),
+        streamBody: request('gpt-bench', true),
+      },
       {
         name: 'service',
         url: `${service.message.url}/v1/chat/completions`,
@@ -71,22 +99,33 @@ async function main(): Promise<void> {
     const latency = new Map(targets.map((t) => [t.name, [] as number[]]));
     const ttfb = new Map(targets.map((t) => [t.name, [] as number[]]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const t of targets) latency.get(t.name)!.push(...(await sequential(t.url, t.body, LATENCY_MS, false)));
-      for (const t of targets) ttfb.get(t.name)!.push(...(await sequential(t.url, t.streamBody, LATENCY_MS, true)));
+      for (const t of targets)
+        latency.get(t.name)!.push(...(await sequential(t.url, t.body, LATENCY_MS, false)));
+      for (const t of targets)
+        ttfb.get(t.name)!.push(...(await sequential(t.url, t.streamBody, LATENCY_MS, true)));
     }
 
     process.stdout.write(`requests/s at ${CONNECTIONS} connections…\n`);
     const rps = { unstreamed: new Map<string, number>(), streamed: new Map<string, number>() };
     for (let r = 0; r < LOAD_ROUNDS; r++) {
       for (const t of targets) {
-        rps.unstreamed.set(t.name, (rps.unstreamed.get(t.name) ?? 0) + (await throughput(t.url, t.body, CONNECTIONS, LOAD_SECONDS)) / LOAD_ROUNDS);
-        rps.streamed.set(t.name, (rps.streamed.get(t.name) ?? 0) + (await throughput(t.url, t.streamBody, CONNECTIONS, LOAD_SECONDS)) / LOAD_ROUNDS);
+        rps.unstreamed.set(
+          t.name,
+          (rps.unstreamed.get(t.name) ?? 0) +
+            (await throughput(t.url, t.body, CONNECTIONS, LOAD_SECONDS)) / LOAD_ROUNDS,
+        );
+        rps.streamed.set(
+          t.name,
+          (rps.streamed.get(t.name) ?? 0) +
+            (await throughput(t.url, t.streamBody, CONNECTIONS, LOAD_SECONDS)) / LOAD_ROUNDS,
+        );
       }
     }
 
     process.stdout.write('stream pacing…\n');
     const pacedBody = request('urn:mvp:chat:connector=paced', true);
-    for (let i = 0; i < 5; i++) await arrivals(`${service.message.url}/v1/chat/completions`, pacedBody);
+    for (let i = 0; i < 5; i++)
+      await arrivals(`${service.message.url}/v1/chat/completions`, pacedBody);
     const direct = await arrivals(`${paced}/v1/chat/completions`, request('gpt-bench', true));
     const times = await arrivals(`${service.message.url}/v1/chat/completions`, pacedBody);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
@@ -95,7 +134,11 @@ async function main(): Promise<void> {
     process.stdout.write('CPU per streamed call of each HTTP client…\n');
     const clients = await clientCosts(fast);
 
-    const stat = (m: Map<string, number[]>, name: string) => ({ p50: round2(percentile(m.get(name)!, 50)), p99: round2(percentile(m.get(name)!, 99)), n: m.get(name)!.length });
+    const stat = (m: Map<string, number[]>, name: string) => ({
+      p50: round2(percentile(m.get(name)!, 50)),
+      p99: round2(percentile(m.get(name)!, 99)),
+      n: m.get(name)!.length,
+    });
     const lat = Object.fromEntries(targets.map((t) => [t.name, stat(latency, t.name)]));
     const first = Object.fromEntries(targets.map((t) => [t.name, stat(ttfb, t.name)]));
     const ratios = (m: Map<string, number>) => ({
@@ -117,8 +160,16 @@ async function main(): Promise<void> {
         addedP99: round2(lat.service.p99 - lat.direct.p99),
         floorAddedP50: round2(lat.floor.p50 - lat.direct.p50),
       },
-      streamFirstByteMs: { ...first, addedP50: round2(first.service.p50 - first.direct.p50), addedP99: round2(first.service.p99 - first.direct.p99) },
-      requestsPerSecond: { connections: CONNECTIONS, unstreamed: ratios(rps.unstreamed), streamed: ratios(rps.streamed) },
+      streamFirstByteMs: {
+        ...first,
+        addedP50: round2(first.service.p50 - first.direct.p50),
+        addedP99: round2(first.service.p99 - first.direct.p99),
+      },
+      requestsPerSecond: {
+        connections: CONNECTIONS,
+        unstreamed: ratios(rps.unstreamed),
+        streamed: ratios(rps.streamed),
+      },
       pacedStream: {
         upstreamDelayMs: PACED_DELAY_MS,
         pieces: times.length,
@@ -136,16 +187,23 @@ async function main(): Promise<void> {
       addedP50: result.latencyMs.addedP50 <= TARGETS.addedP50Ms,
       addedP99: result.latencyMs.addedP99 <= TARGETS.addedP99Ms,
       addedTtfbP50: result.streamFirstByteMs.addedP50 <= TARGETS.addedTtfbP50Ms,
-      throughputUnstreamed: result.requestsPerSecond.unstreamed.serviceVsFloor >= TARGETS.throughputVsFloor,
-      throughputStreamed: result.requestsPerSecond.streamed.serviceVsFloor >= TARGETS.throughputVsFloor,
+      throughputUnstreamed:
+        result.requestsPerSecond.unstreamed.serviceVsFloor >= TARGETS.throughputVsFloor,
+      throughputStreamed:
+        result.requestsPerSecond.streamed.serviceVsFloor >= TARGETS.throughputVsFloor,
       // Each piece arrives as the upstream sent it, paced like the upstream's: a buffering
       // proxy would deliver pieces together (gaps near zero).
       unbuffered:
-        times.length === direct.length && percentile(gaps, 50) >= PACED_DELAY_MS * 0.75 && Math.min(...gaps) > PACED_DELAY_MS / 4,
+        times.length === direct.length &&
+        percentile(gaps, 50) >= PACED_DELAY_MS * 0.75 &&
+        Math.min(...gaps) > PACED_DELAY_MS / 4,
     };
 
     mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
-    writeFileSync(fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(
+      fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url)),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
     process.stdout.write(`\n${report(result)}\n`);
   } finally {
     await closeClient();
@@ -161,8 +219,14 @@ function report(r: {
   cpuPerStreamedCallUs: Record<string, number>;
   met: Record<string, boolean>;
 }): string {
-  const l = r.latencyMs as unknown as Record<'direct' | 'floor' | 'service', { p50: number; p99: number }>;
-  const f = r.streamFirstByteMs as unknown as Record<'direct' | 'floor' | 'service', { p50: number; p99: number }>;
+  const l = r.latencyMs as unknown as Record<
+    'direct' | 'floor' | 'service',
+    { p50: number; p99: number }
+  >;
+  const f = r.streamFirstByteMs as unknown as Record<
+    'direct' | 'floor' | 'service',
+    { p50: number; p99: number }
+  >;
   const u = r.requestsPerSecond.unstreamed;
   const s = r.requestsPerSecond.streamed;
   const ok = (b: boolean): string => (b ? 'met' : 'MISSED');

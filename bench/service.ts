@@ -17,8 +17,20 @@ const app = await createApp({
       server: { host: '127.0.0.1', port: 0 },
       secrets: { dir: mkdtempSync(join(tmpdir(), 'bench-secrets-')) },
       connectors: [
-        { name: 'fast', provider: 'openai', baseUrl: `${fast}/v1`, defaultModel: 'gpt-bench', maxRetries: 0 },
-        { name: 'paced', provider: 'openai', baseUrl: `${paced}/v1`, defaultModel: 'gpt-bench', maxRetries: 0 },
+        {
+          name: 'fast',
+          provider: 'openai',
+          baseUrl: `${fast}/v1`,
+          defaultModel: 'gpt-bench',
+          maxRetries: 0,
+        },
+        {
+          name: 'paced',
+          provider: 'openai',
+          baseUrl: `${paced}/v1`,
+          defaultModel: 'gpt-bench',
+          maxRetries: 0,
+        },
       ],
     },
   },

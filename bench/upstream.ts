@@ -5,11 +5,16 @@ import { startOpenAiFake } from '../test/fakes/openai-fake.js';
  * every request with the same reply in ten streamed pieces; a second one paces its pieces
  * (`argv[2]` ms apart), to check that streams are forwarded piece by piece.
  */
-const REPLY = 'The quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun by the river.';
+const REPLY =
+  'The quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun by the river.';
 const pacedDelayMs = Number(process.argv[2]);
 
-const fast = await startOpenAiFake({ defaultTurn: { text: REPLY, chunkSize: 10, usage: { input: 12, output: 10 } } });
-const paced = await startOpenAiFake({ defaultTurn: { text: REPLY, chunkSize: 10, delayMs: pacedDelayMs } });
+const fast = await startOpenAiFake({
+  defaultTurn: { text: REPLY, chunkSize: 10, usage: { input: 12, output: 10 } },
+});
+const paced = await startOpenAiFake({
+  defaultTurn: { text: REPLY, chunkSize: 10, delayMs: pacedDelayMs },
+});
 process.send?.({ fast: fast.url, paced: paced.url });
 // Exit with the bench (also when it dies): no orphan servers.
 process.once('disconnect', () => process.exit(0));

@@ -7,7 +7,8 @@ import type { TestApp } from './support/test-app.js';
 
 const KEY = fakeKey('sk-ant-api03');
 const MODEL = 'urn:mvp:chat:connector=claude';
-const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const PIXEL =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [
   {
@@ -18,7 +19,10 @@ const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [
       parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
     },
   },
-  { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } },
+  {
+    type: 'function',
+    function: { name: 'get_time', parameters: { type: 'object', properties: {} } },
+  },
 ];
 
 describe('chat OL on an Anthropic connector', () => {
@@ -38,7 +42,13 @@ describe('chat OL on an Anthropic connector', () => {
           maxRetries: 0,
           defaults: { max_tokens: 256 },
         },
-        { name: 'claude-nodefaults', provider: 'anthropic', baseUrl: fake.url, apiKey: { secret: 'anthropic_api_key' }, defaultModel: 'claude-fake' },
+        {
+          name: 'claude-nodefaults',
+          provider: 'anthropic',
+          baseUrl: fake.url,
+          apiKey: { secret: 'anthropic_api_key' },
+          defaultModel: 'claude-fake',
+        },
       ],
       { anthropic_api_key: KEY },
     );
@@ -64,7 +74,11 @@ describe('chat OL on an Anthropic connector', () => {
     assertMatchesSpec('CreateChatCompletionResponse', completion);
     expect(completion.choices[0].message.content).toBe('Paris.');
     expect(completion.choices[0].finish_reason).toBe('stop');
-    expect(completion.usage).toMatchObject({ prompt_tokens: 17, completion_tokens: 6, total_tokens: 23 });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 17,
+      completion_tokens: 6,
+      total_tokens: 23,
+    });
 
     const sent = fake.lastChat();
     expect(sent.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -88,9 +102,16 @@ describe('chat OL on an Anthropic connector', () => {
   });
 
   it("defaults max_tokens to 4096, or takes the client's", async () => {
-    await app.client.chat.completions.create({ model: 'urn:mvp:chat:connector=claude-nodefaults', messages: [{ role: 'user', content: 'hi' }] });
+    await app.client.chat.completions.create({
+      model: 'urn:mvp:chat:connector=claude-nodefaults',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(fake.lastChat().body.max_tokens).toBe(4096);
-    await app.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 99 });
+    await app.client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hi' }],
+      max_completion_tokens: 99,
+    });
     expect(fake.lastChat().body.max_tokens).toBe(99);
   });
 
@@ -155,14 +176,25 @@ describe('chat OL on an Anthropic connector', () => {
       },
       { text: 'Sunny, and it is noon.', usage: { input: 70, output: 8 } },
     );
-    const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: 'Weather and time in Paris?' };
+    const question: OpenAI.ChatCompletionMessageParam = {
+      role: 'user',
+      content: 'Weather and time in Paris?',
+    };
     const indexes: number[] = [];
-    const runner = app.client.chat.completions.stream({ model: MODEL, messages: [question], tools: TOOLS, tool_choice: 'required' });
-    runner.on('chunk', (chunk) => chunk.choices[0]?.delta.tool_calls?.forEach((c) => indexes.push(c.index)));
+    const runner = app.client.chat.completions.stream({
+      model: MODEL,
+      messages: [question],
+      tools: TOOLS,
+      tool_choice: 'required',
+    });
+    runner.on('chunk', (chunk) =>
+      chunk.choices[0]?.delta.tool_calls?.forEach((c) => indexes.push(c.index)),
+    );
     const first = await runner.finalChatCompletion();
     expect(first.choices[0].finish_reason).toBe('tool_calls');
     expect(first.choices[0].message.content).toBe('Let me check.');
-    const calls = first.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+    const calls = first.choices[0].message
+      .tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
     expect(calls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
       ['toolu_01', 'get_weather', { city: 'Paris' }],
       ['toolu_02', 'get_time', {}],
@@ -174,7 +206,11 @@ describe('chat OL on an Anthropic connector', () => {
         {
           name: 'get_weather',
           description: 'Current weather of a city',
-          input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          input_schema: {
+            type: 'object',
+            properties: { city: { type: 'string' } },
+            required: ['city'],
+          },
         },
         { name: 'get_time', input_schema: { type: 'object', properties: {} } },
       ],
@@ -193,7 +229,11 @@ describe('chat OL on an Anthropic connector', () => {
       ],
     });
     expect(second.choices[0].message.content).toBe('Sunny, and it is noon.');
-    expect(second.usage).toMatchObject({ prompt_tokens: 70, completion_tokens: 8, total_tokens: 78 });
+    expect(second.usage).toMatchObject({
+      prompt_tokens: 70,
+      completion_tokens: 8,
+      total_tokens: 78,
+    });
     expect(fake.lastChat().body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Weather and time in Paris?' }] },
       {
@@ -216,18 +256,36 @@ describe('chat OL on an Anthropic connector', () => {
   });
 
   it('answers unstreamed tool calls whole', async () => {
-    fake.script({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' }, id: 'toolu_09' }] });
-    const completion = await app.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Oslo?' }], tools: TOOLS });
+    fake.script({
+      toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' }, id: 'toolu_09' }],
+    });
+    const completion = await app.client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Oslo?' }],
+      tools: TOOLS,
+    });
     assertMatchesSpec('CreateChatCompletionResponse', completion);
     expect(completion.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
-      message: { content: null, tool_calls: [{ id: 'toolu_09', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      message: {
+        content: null,
+        tool_calls: [
+          {
+            id: 'toolu_09',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+          },
+        ],
+      },
     });
   });
 
   it('maps max_tokens stops to finish_reason "length"', async () => {
     fake.script({ text: 'cut sh', finish: 'length' });
-    const completion = await app.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'long story' }] });
+    const completion = await app.client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'long story' }],
+    });
     expect(completion.choices[0].finish_reason).toBe('length');
   });
 
@@ -235,7 +293,12 @@ describe('chat OL on an Anthropic connector', () => {
     const error = await app.client.chat.completions
       .create({
         model: MODEL,
-        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }],
+          },
+        ],
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

@@ -2,13 +2,25 @@ import { describe, expect, it } from '@jest/globals';
 import { createApp } from '../src/bootstrap.js';
 import type { ConfigTree } from '../src/configuration/config-layers.js';
 import { ConfigurationError } from '../src/configuration/configuration.error.js';
+import { ConnectorRegistry } from '../src/connectors/connector-registry.js';
 import { SecretsError } from '../src/secrets/secrets.error.js';
 import { LogCapture } from './support/log-capture.js';
 import { secretsDir } from './support/connector-app.js';
 
-async function bootError(connectors: unknown, secrets: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Error> {
-  const override: ConfigTree = { connectors, secrets: { dir: secretsDir(secrets) }, server: { port: 0 } };
-  const app = await createApp({ config: { override, env: { NODE_ENV: 'test', ...env } }, logDestination: new LogCapture() }).catch((e: unknown) => e);
+async function bootError(
+  connectors: unknown,
+  secrets: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<Error> {
+  const override: ConfigTree = {
+    connectors,
+    secrets: { dir: secretsDir(secrets) },
+    server: { port: 0 },
+  };
+  const app = await createApp({
+    config: { override, env: { NODE_ENV: 'test', ...env } },
+    logDestination: new LogCapture(),
+  }).catch((e: unknown) => e);
   if (app instanceof Error) return app;
   await (app as { close(): Promise<void> }).close();
   throw new Error('the app booted');
@@ -18,7 +30,15 @@ describe('connectors configuration', () => {
   it('refuses bad entries at boot, naming every bad key at once', async () => {
     const error = await bootError([
       { name: 'ok', provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1' },
-      { name: 'bad name!', provider: 'gemini', baseUrl: 'not a url', timeoutMs: -1, maxRetries: 2.5, defaults: { max_tokens: 0 }, colour: 'blue' },
+      {
+        name: 'bad name!',
+        provider: 'gemini',
+        baseUrl: 'not a url',
+        timeoutMs: -1,
+        maxRetries: 2.5,
+        defaults: { max_tokens: 0 },
+        colour: 'blue',
+      },
       { name: 'claude', provider: 'anthropic' },
       { name: 'openai-cloud', provider: 'openai' },
     ]);
@@ -41,7 +61,9 @@ describe('connectors configuration', () => {
   });
 
   it('refuses a literal key in the YAML without printing it', async () => {
-    const error = await bootError([{ name: 'oa', provider: 'openai', apiKey: 'sk-literal-key-in-yaml' }]);
+    const error = await bootError([
+      { name: 'oa', provider: 'openai', apiKey: 'sk-literal-key-in-yaml' },
+    ]);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toContain('connectors[0].apiKey');
     expect(error.message).not.toContain('sk-literal-key-in-yaml');
@@ -53,11 +75,15 @@ describe('connectors configuration', () => {
       { name: 'same', provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1' },
     ]);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as ConfigurationError).problems).toEqual([expect.objectContaining({ path: 'connectors[1].name' })]);
+    expect((error as ConfigurationError).problems).toEqual([
+      expect.objectContaining({ path: 'connectors[1].name' }),
+    ]);
   });
 
   it('stops the boot when a referenced key is nowhere, naming the places tried', async () => {
-    const error = await bootError([{ name: 'claude', provider: 'anthropic', apiKey: { secret: 'anthropic_api_key' } }]);
+    const error = await bootError([
+      { name: 'claude', provider: 'anthropic', apiKey: { secret: 'anthropic_api_key' } },
+    ]);
     expect(error).toBeInstanceOf(SecretsError);
     expect(error.message).toContain('anthropic_api_key');
     expect(error.message).toContain('ANTHROPIC_API_KEY');
@@ -65,11 +91,17 @@ describe('connectors configuration', () => {
 
   it('takes a key from the environment when no file holds it', async () => {
     const override: ConfigTree = {
-      connectors: [{ name: 'claude', provider: 'anthropic', apiKey: { secret: 'anthropic_api_key' } }],
+      connectors: [
+        { name: 'claude', provider: 'anthropic', apiKey: { secret: 'anthropic_api_key' } },
+      ],
       secrets: { dir: secretsDir({}) },
       server: { port: 0 },
     };
-    const app = await createApp({ config: { override, env: { NODE_ENV: 'test', ANTHROPIC_API_KEY: 'sk-ant-from-env' } }, logDestination: new LogCapture() });
+    const app = await createApp({
+      config: { override, env: { NODE_ENV: 'test', ANTHROPIC_API_KEY: 'sk-ant-from-env' } },
+      logDestination: new LogCapture(),
+    });
+    expect(app.get(ConnectorRegistry).get('claude').provider).toBe('anthropic');
     await app.close();
   });
 });

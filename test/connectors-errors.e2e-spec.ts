@@ -20,9 +20,21 @@ interface Provider {
 }
 
 const PROVIDERS: Provider[] = [
-  { name: 'openai', start: () => startOpenAiFake({ apiKey: KEY }) as Promise<FakeUpstream<unknown>>, baseUrl: (u) => `${u}/v1` },
-  { name: 'anthropic', start: () => startAnthropicFake({ apiKey: KEY }) as Promise<FakeUpstream<unknown>>, baseUrl: (u) => u },
-  { name: 'ollama', start: () => startOllamaFake({ apiKey: KEY }) as Promise<FakeUpstream<unknown>>, baseUrl: (u) => u },
+  {
+    name: 'openai',
+    start: () => startOpenAiFake({ apiKey: KEY }) as Promise<FakeUpstream<unknown>>,
+    baseUrl: (u) => `${u}/v1`,
+  },
+  {
+    name: 'anthropic',
+    start: () => startAnthropicFake({ apiKey: KEY }) as Promise<FakeUpstream<unknown>>,
+    baseUrl: (u) => u,
+  },
+  {
+    name: 'ollama',
+    start: () => startOllamaFake({ apiKey: KEY }) as Promise<FakeUpstream<unknown>>,
+    baseUrl: (u) => u,
+  },
 ];
 
 /** A loopback port nothing listens on. */
@@ -45,12 +57,28 @@ describe('connector failures as clients see them', () => {
     for (const provider of PROVIDERS) {
       const fake = await provider.start();
       fakes.set(provider.name, fake);
-      const common = { provider: provider.name, baseUrl: provider.baseUrl(fake.url), apiKey: { secret: 'upstream_key' }, defaultModel: 'm' };
+      const common = {
+        provider: provider.name,
+        baseUrl: provider.baseUrl(fake.url),
+        apiKey: { secret: 'upstream_key' },
+        defaultModel: 'm',
+      };
       connectors.push({ ...common, name: provider.name, maxRetries: 0, timeoutMs: 400 });
       connectors.push({ ...common, name: `${provider.name}-retrying`, maxRetries: 2 });
-      connectors.push({ ...common, name: `${provider.name}-wrongkey`, apiKey: { secret: 'wrong_key' }, maxRetries: 0 });
+      connectors.push({
+        ...common,
+        name: `${provider.name}-wrongkey`,
+        apiKey: { secret: 'wrong_key' },
+        maxRetries: 0,
+      });
     }
-    connectors.push({ name: 'nowhere', provider: 'openai', baseUrl: `http://127.0.0.1:${await closedPort()}/v1`, defaultModel: 'm', maxRetries: 0 });
+    connectors.push({
+      name: 'nowhere',
+      provider: 'openai',
+      baseUrl: `http://127.0.0.1:${await closedPort()}/v1`,
+      defaultModel: 'm',
+      maxRetries: 0,
+    });
     app = await startWithConnectors(connectors, { upstream_key: KEY, wrong_key: `${KEY}-wrong` });
   });
   afterAll(async () => {
@@ -73,14 +101,18 @@ describe('connector failures as clients see them', () => {
       const res = await post({ model });
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('17');
-      expect(JSON.parse(res.raw)).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' } });
+      expect(JSON.parse(res.raw)).toMatchObject({
+        error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+      });
     });
 
     it('answers an upstream 500 with a 502, and the server stays up', async () => {
       fake().script({ error: { status: 500 } });
       const res = await post({ model });
       expect(res.status).toBe(502);
-      expect(JSON.parse(res.raw)).toMatchObject({ error: { type: 'upstream_error', code: 'upstream_unavailable' } });
+      expect(JSON.parse(res.raw)).toMatchObject({
+        error: { type: 'upstream_error', code: 'upstream_unavailable' },
+      });
       fake().script({ text: 'fine again' });
       const after = await app.client.chat.completions.create({ model, messages });
       expect(after.choices[0].message.content).toBe('fine again');
@@ -115,7 +147,9 @@ describe('connector failures as clients see them', () => {
       expect(res.events.some((e) => e.includes('"content"'))).toBe(true);
       expect(fake().requests.length).toBe(before + 1);
       fake().script({ text: 'still up' });
-      expect((await app.client.chat.completions.create({ model, messages })).choices[0].message.content).toBe('still up');
+      expect(
+        (await app.client.chat.completions.create({ model, messages })).choices[0].message.content,
+      ).toBe('still up');
     });
 
     it('answers an unstreamed request cut mid-way with a 502', async () => {
@@ -126,9 +160,16 @@ describe('connector failures as clients see them', () => {
     });
 
     it('retries 500 and 429 before the first byte, then answers', async () => {
-      fake().script({ error: { status: 500 } }, { error: { status: 429, headers: { 'retry-after': '0' } } }, { text: 'third time lucky' });
+      fake().script(
+        { error: { status: 500 } },
+        { error: { status: 429, headers: { 'retry-after': '0' } } },
+        { text: 'third time lucky' },
+      );
       const before = fake().requests.length;
-      const completion = await app.client.chat.completions.create({ model: `${model}-retrying`, messages });
+      const completion = await app.client.chat.completions.create({
+        model: `${model}-retrying`,
+        messages,
+      });
       expect(completion.choices[0].message.content).toBe('third time lucky');
       expect(fake().requests.length).toBe(before + 3);
     });
@@ -151,10 +192,17 @@ describe('connector failures as clients see them', () => {
     });
 
     it('closes the upstream request when the client disconnects mid-stream', async () => {
-      fake().script({ text: 'a slow answer that goes on and on and on', chunkSize: 2, delayMs: 60 });
+      fake().script({
+        text: 'a slow answer that goes on and on and on',
+        chunkSize: 2,
+        delayMs: 60,
+      });
       const closed = fake().nextClose();
       const controller = new AbortController();
-      const stream = await app.client.chat.completions.create({ model, messages, stream: true }, { signal: controller.signal });
+      const stream = await app.client.chat.completions.create(
+        { model, messages, stream: true },
+        { signal: controller.signal },
+      );
       for await (const chunk of stream) {
         if (chunk.choices[0]?.delta.content) break; // leaving the loop aborts the SDK's request
       }
@@ -163,19 +211,29 @@ describe('connector failures as clients see them', () => {
       await closed;
       expect(Date.now() - started).toBeLessThan(1000);
       fake().script({ text: 'next' });
-      expect((await app.client.chat.completions.create({ model, messages })).choices[0].message.content).toBe('next');
+      expect(
+        (await app.client.chat.completions.create({ model, messages })).choices[0].message.content,
+      ).toBe('next');
     });
   });
 
   it('reports an Anthropic `event: error` mid-stream as an error event', async () => {
-    fakes.get('anthropic')!.script({ text: 'abcdefgh', chunkSize: 2, streamError: { after: 4, type: 'overloaded_error', message: 'Overloaded' } });
+    fakes
+      .get('anthropic')!
+      .script({
+        text: 'abcdefgh',
+        chunkSize: 2,
+        streamError: { after: 4, type: 'overloaded_error', message: 'Overloaded' },
+      });
     const res = await post({ model: 'urn:mvp:chat:connector=anthropic', stream: true });
     const last = JSON.parse(res.events.at(-2)!) as { error?: { code: string } };
     expect(last.error?.code).toBe('upstream_unavailable');
   });
 
   it('answers an upstream that refuses connections with a 502', async () => {
-    const error = await app.client.chat.completions.create({ model: 'urn:mvp:chat:connector=nowhere', messages }).catch((e: unknown) => e);
+    const error = await app.client.chat.completions
+      .create({ model: 'urn:mvp:chat:connector=nowhere', messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as APIError).status).toBe(502);
     expect((error as APIError).code).toBe('upstream_unavailable');
@@ -194,7 +252,16 @@ describe('connector failures as clients see them', () => {
 /** A provider's 400 that quotes the key, as some gateways do. */
 function leakyBadRequest(provider: string): unknown {
   const message = `context length exceeded for key ${KEY}`;
-  if (provider === 'openai') return { error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } };
-  if (provider === 'anthropic') return { type: 'error', error: { type: 'invalid_request_error', message } };
+  if (provider === 'openai')
+    return {
+      error: {
+        message,
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    };
+  if (provider === 'anthropic')
+    return { type: 'error', error: { type: 'invalid_request_error', message } };
   return { error: message };
 }

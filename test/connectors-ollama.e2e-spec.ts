@@ -7,7 +7,8 @@ import { assertMatchesSpec } from './support/openai-spec.js';
 import type { TestApp } from './support/test-app.js';
 
 const MODEL = 'urn:mvp:chat:connector=ollama';
-const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const PIXEL =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const TOOLS: OpenAI.ChatCompletionFunctionTool[] = [
   {
     type: 'function',
@@ -25,7 +26,15 @@ describe('chat OL on an Ollama connector (native API)', () => {
 
   beforeAll(async () => {
     fake = await startOllamaFake({ models: ['llama3.1:8b', 'qwen3:4b'] });
-    app = await startWithConnectors([{ name: 'ollama', provider: 'ollama', baseUrl: fake.url, defaultModel: 'llama3.1:8b', maxRetries: 0 }]);
+    app = await startWithConnectors([
+      {
+        name: 'ollama',
+        provider: 'ollama',
+        baseUrl: fake.url,
+        defaultModel: 'llama3.1:8b',
+        maxRetries: 0,
+      },
+    ]);
   });
   afterAll(async () => {
     await app?.close();
@@ -48,7 +57,11 @@ describe('chat OL on an Ollama connector (native API)', () => {
     });
     assertMatchesSpec('CreateChatCompletionResponse', completion);
     expect(completion.choices[0].message.content).toBe('Paris.');
-    expect(completion.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 3, total_tokens: 24 });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 21,
+      completion_tokens: 3,
+      total_tokens: 24,
+    });
     expect(fake.lastChat().body).toEqual({
       model: 'llama3.1:8b',
       stream: false,
@@ -66,7 +79,15 @@ describe('chat OL on an Ollama connector (native API)', () => {
     fake.script({ text: 'Streaming from Ollama.', chunkSize: 5, usage: { input: 8, output: 5 } });
     const stream = await app.client.chat.completions.create({
       model: `${MODEL}:model=qwen3%3A4b`,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PIXEL}` } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PIXEL}` } },
+          ],
+        },
+      ],
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -87,11 +108,20 @@ describe('chat OL on an Ollama connector (native API)', () => {
   });
 
   it('round-trips a tool call: whole tool calls with made-up ids, results sent back with the tool name', async () => {
-    fake.script({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] }, { text: 'Sunny.', usage: { input: 40, output: 2 } });
-    const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: 'Weather in Paris?' };
-    const first = await app.client.chat.completions.stream({ model: MODEL, messages: [question], tools: TOOLS }).finalChatCompletion();
+    fake.script(
+      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+      { text: 'Sunny.', usage: { input: 40, output: 2 } },
+    );
+    const question: OpenAI.ChatCompletionMessageParam = {
+      role: 'user',
+      content: 'Weather in Paris?',
+    };
+    const first = await app.client.chat.completions
+      .stream({ model: MODEL, messages: [question], tools: TOOLS })
+      .finalChatCompletion();
     expect(first.choices[0].finish_reason).toBe('tool_calls');
-    const call = first.choices[0].message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    const call = first.choices[0].message
+      .tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call.id).toMatch(/^call_/);
     expect(call.function).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}' });
     expect(fake.lastChat().body.tools).toEqual(TOOLS);
@@ -99,18 +129,31 @@ describe('chat OL on an Ollama connector (native API)', () => {
     const second = await app.client.chat.completions.create({
       model: MODEL,
       tools: TOOLS,
-      messages: [question, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: 'sunny' }],
+      messages: [
+        question,
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: 'sunny' },
+      ],
     });
     expect(second.choices[0].message.content).toBe('Sunny.');
     expect(fake.lastChat().body.messages).toEqual([
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }],
+      },
       { role: 'tool', content: 'sunny', tool_name: 'get_weather' },
     ]);
   });
 
   it("drops the tools for tool_choice 'none'", async () => {
-    await app.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], tools: TOOLS, tool_choice: 'none' });
+    await app.client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: TOOLS,
+      tool_choice: 'none',
+    });
     expect(fake.lastChat().body.tools).toBeUndefined();
   });
 
@@ -124,7 +167,10 @@ describe('chat OL on an Ollama connector (native API)', () => {
   });
 
   it('discovers the installed models through /api/tags', async () => {
-    const models = await app.app.get(ConnectorRegistry).get('ollama').listModels({ signal: new AbortController().signal });
+    const models = await app.app
+      .get(ConnectorRegistry)
+      .get('ollama')
+      .listModels({ signal: new AbortController().signal });
     expect(models).toEqual(['llama3.1:8b', 'qwen3:4b']);
   });
 });

@@ -39,7 +39,12 @@ describe('chat OL on OpenAI-compatible connectors', () => {
           defaults: { max_tokens: 321 },
         },
         // A second OpenAI-compatible server, keyless (vLLM, llama.cpp, Ollama's /v1).
-        { name: 'local', provider: 'openai', baseUrl: `${local.url}/v1`, defaultModel: 'llama-local' },
+        {
+          name: 'local',
+          provider: 'openai',
+          baseUrl: `${local.url}/v1`,
+          defaultModel: 'llama-local',
+        },
         { name: 'nomodel', provider: 'openai', baseUrl: `${local.url}/v1` },
       ],
       { openai_key: KEY },
@@ -54,7 +59,13 @@ describe('chat OL on OpenAI-compatible connectors', () => {
   it('lists one chat URN per configured connector', async () => {
     const ids: string[] = [];
     for await (const model of app.client.models.list()) ids.push(model.id);
-    expect(ids).toEqual(expect.arrayContaining(['urn:mvp:chat:connector=oa', 'urn:mvp:chat:connector=local', 'urn:mvp:chat:connector=nomodel']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'urn:mvp:chat:connector=oa',
+        'urn:mvp:chat:connector=local',
+        'urn:mvp:chat:connector=nomodel',
+      ]),
+    );
   });
 
   it('answers unstreamed: the upstream answer, its usage, one unstreamed upstream call with the defaults applied', async () => {
@@ -63,12 +74,19 @@ describe('chat OL on OpenAI-compatible connectors', () => {
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Capital of France?' },
     ];
-    const completion = await app.client.chat.completions.create({ model: 'urn:mvp:chat:connector=oa', messages });
+    const completion = await app.client.chat.completions.create({
+      model: 'urn:mvp:chat:connector=oa',
+      messages,
+    });
     assertMatchesSpec('CreateChatCompletionResponse', completion);
     expect(completion.model).toBe('urn:mvp:chat:connector=oa');
     expect(completion.choices[0].message.content).toBe('Paris is the capital.');
     expect(completion.choices[0].finish_reason).toBe('stop');
-    expect(completion.usage).toMatchObject({ prompt_tokens: 17, completion_tokens: 6, total_tokens: 23 });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 17,
+      completion_tokens: 6,
+      total_tokens: 23,
+    });
 
     const sent = openai.lastChat();
     expect(sent.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -113,7 +131,11 @@ describe('chat OL on OpenAI-compatible connectors', () => {
   });
 
   it('streams: spec-conformant chunks, the text as sent upstream, usage equal to the upstream usage', async () => {
-    openai.script({ text: 'One, two, three, four.', chunkSize: 3, usage: { input: 11, output: 8 } });
+    openai.script({
+      text: 'One, two, three, four.',
+      chunkSize: 3,
+      usage: { input: 11, output: 8 },
+    });
     const stream = await app.client.chat.completions.create({
       model: 'urn:mvp:chat:connector=oa',
       messages: [{ role: 'user', content: 'Count' }],
@@ -131,28 +153,59 @@ describe('chat OL on OpenAI-compatible connectors', () => {
     }
     expect(text).toBe('One, two, three, four.');
     expect(chunks).toBeGreaterThanOrEqual(8);
-    expect(usage).toEqual({ prompt_tokens: 11, completion_tokens: 8, total_tokens: 19, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } });
-    expect(openai.lastChat().body).toMatchObject({ model: 'gpt-fake', stream: true, stream_options: { include_usage: true } });
+    expect(usage).toEqual({
+      prompt_tokens: 11,
+      completion_tokens: 8,
+      total_tokens: 19,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    });
+    expect(openai.lastChat().body).toMatchObject({
+      model: 'gpt-fake',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it('round-trips a tool call: streamed tool_calls, the client runs the tool, the final answer', async () => {
     openai.script(
-      { text: 'Checking.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' }, id: 'call_abc' }], usage: { input: 30, output: 12 } },
+      {
+        text: 'Checking.',
+        toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' }, id: 'call_abc' }],
+        usage: { input: 30, output: 12 },
+      },
       { text: 'It is sunny in Paris.', usage: { input: 50, output: 7 } },
     );
-    const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: 'Weather in Paris?' };
-    const first = await app.client.chat.completions.stream({ model: 'urn:mvp:chat:connector=oa', messages: [question], tools: TOOLS }).finalChatCompletion();
+    const question: OpenAI.ChatCompletionMessageParam = {
+      role: 'user',
+      content: 'Weather in Paris?',
+    };
+    const first = await app.client.chat.completions
+      .stream({ model: 'urn:mvp:chat:connector=oa', messages: [question], tools: TOOLS })
+      .finalChatCompletion();
     expect(first.choices[0].finish_reason).toBe('tool_calls');
     const call = first.choices[0].message.tool_calls?.[0];
-    expect(call).toMatchObject({ id: 'call_abc', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
+    expect(call).toMatchObject({
+      id: 'call_abc',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+    });
     expect(openai.lastChat().body.tools).toEqual(TOOLS);
 
     const followUp: OpenAI.ChatCompletionMessageParam[] = [
       question,
-      { role: 'assistant', content: 'Checking.', tool_calls: [call as OpenAI.ChatCompletionMessageFunctionToolCall] },
+      {
+        role: 'assistant',
+        content: 'Checking.',
+        tool_calls: [call as OpenAI.ChatCompletionMessageFunctionToolCall],
+      },
       { role: 'tool', tool_call_id: 'call_abc', content: '{"sky":"sunny"}' },
     ];
-    const second = await app.client.chat.completions.create({ model: 'urn:mvp:chat:connector=oa', messages: followUp, tools: TOOLS });
+    const second = await app.client.chat.completions.create({
+      model: 'urn:mvp:chat:connector=oa',
+      messages: followUp,
+      tools: TOOLS,
+    });
     expect(second.choices[0].message.content).toBe('It is sunny in Paris.');
     expect(second.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 7 });
     expect(openai.lastChat().body.messages).toEqual(followUp);
@@ -160,7 +213,10 @@ describe('chat OL on OpenAI-compatible connectors', () => {
 
   it('serves a second, keyless OpenAI-compatible server without an Authorization header', async () => {
     local.script({ text: 'local answer' });
-    const completion = await app.client.chat.completions.create({ model: 'urn:mvp:chat:connector=local', messages: [{ role: 'user', content: 'hi' }] });
+    const completion = await app.client.chat.completions.create({
+      model: 'urn:mvp:chat:connector=local',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(completion.choices[0].message.content).toBe('local answer');
     expect(local.lastChat().body.model).toBe('llama-local');
     expect(local.lastChat().headers.authorization).toBeUndefined();
@@ -175,15 +231,24 @@ describe('chat OL on OpenAI-compatible connectors', () => {
       });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/json');
-      const body = JSON.parse(res.raw) as { error: { code: string; param: string; message: string } };
-      expect(body.error).toMatchObject({ code: 'unknown_connector', param: 'model', type: 'invalid_request_error' });
+      const body = JSON.parse(res.raw) as {
+        error: { code: string; param: string; message: string };
+      };
+      expect(body.error).toMatchObject({
+        code: 'unknown_connector',
+        param: 'model',
+        type: 'invalid_request_error',
+      });
       expect(body.error.message).toContain("'nope'");
     }
   });
 
   it('asks for a model when neither the URN nor the connector names one', async () => {
     const error = await app.client.chat.completions
-      .create({ model: 'urn:mvp:chat:connector=nomodel', messages: [{ role: 'user', content: 'hi' }] })
+      .create({
+        model: 'urn:mvp:chat:connector=nomodel',
+        messages: [{ role: 'user', content: 'hi' }],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as BadRequestError).code).toBe('model_required');

@@ -28,14 +28,21 @@ describe('fake Anthropic upstream', () => {
   it('streams the event sequence the SDK rebuilds into text and tool_use blocks', async () => {
     fake.script({
       text: 'Checking.',
-      toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' }, id: 'toolu_w' }, { name: 'get_time', arguments: {} }],
+      toolCalls: [
+        { name: 'get_weather', arguments: { city: 'Paris' }, id: 'toolu_w' },
+        { name: 'get_time', arguments: {} },
+      ],
       usage: { input: 20, output: 30 },
     });
     const stream = client.messages.stream({ model: 'claude-a', max_tokens: 100, messages });
     const types: string[] = [];
     stream.on('streamEvent', (event) => types.push(event.type));
     const final = await stream.finalMessage();
-    expect(final.content.map((b) => (b.type === 'tool_use' ? [b.id, b.name, b.input] : b.type === 'text' ? b.text : b.type))).toEqual([
+    expect(
+      final.content.map((b) =>
+        b.type === 'tool_use' ? [b.id, b.name, b.input] : b.type === 'text' ? b.text : b.type,
+      ),
+    ).toEqual([
       'Checking.',
       ['toolu_w', 'get_weather', { city: 'Paris' }],
       [expect.stringMatching(/^toolu_/), 'get_time', {}],
@@ -55,7 +62,11 @@ describe('fake Anthropic upstream', () => {
 
   it('refuses what the real API refuses: same-role turns, unanswered tool_use, missing max_tokens', async () => {
     const twoUsers = await client.messages
-      .create({ model: 'claude-a', max_tokens: 10, messages: [messages[0], { role: 'user', content: 'again' }] })
+      .create({
+        model: 'claude-a',
+        max_tokens: 10,
+        messages: [messages[0], { role: 'user', content: 'again' }],
+      })
       .catch((e: unknown) => e);
     expect(twoUsers).toBeInstanceOf(Anthropic.BadRequestError);
 
@@ -65,30 +76,52 @@ describe('fake Anthropic upstream', () => {
         max_tokens: 10,
         messages: [
           messages[0],
-          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }],
+          },
           { role: 'user', content: 'no result' },
         ],
       })
       .catch((e: unknown) => e);
-    expect((unanswered as Error).message).toContain('tool_use ids were found without tool_result blocks');
+    expect((unanswered as Error).message).toContain(
+      'tool_use ids were found without tool_result blocks',
+    );
 
-    const noLimit = await client.messages.create({ model: 'claude-a', messages } as unknown as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+    const noLimit = await client.messages
+      .create({
+        model: 'claude-a',
+        messages,
+      } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
     expect(noLimit).toBeInstanceOf(Anthropic.BadRequestError);
   });
 
   it('answers scripted errors with Anthropic error bodies', async () => {
-    fake.script({ error: { status: 429, headers: { 'retry-after': '3' } } }, { error: { status: 529 } });
-    const limited = await client.messages.create({ model: 'claude-a', max_tokens: 10, messages }).catch((e: unknown) => e);
+    fake.script(
+      { error: { status: 429, headers: { 'retry-after': '3' } } },
+      { error: { status: 529 } },
+    );
+    const limited = await client.messages
+      .create({ model: 'claude-a', max_tokens: 10, messages })
+      .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
     expect((limited as RateLimitError).headers?.get('retry-after')).toBe('3');
-    const overloaded = await client.messages.create({ model: 'claude-a', max_tokens: 10, messages }).catch((e: unknown) => e);
+    const overloaded = await client.messages
+      .create({ model: 'claude-a', max_tokens: 10, messages })
+      .catch((e: unknown) => e);
     expect((overloaded as APIError).status).toBe(529);
     expect((overloaded as APIError).type).toBe('overloaded_error');
   });
 
   it('sends an `event: error` mid-stream when scripted', async () => {
     fake.script({ text: 'abcdefgh', chunkSize: 2, streamError: { after: 4 } });
-    const stream = await client.messages.create({ model: 'claude-a', max_tokens: 10, messages, stream: true });
+    const stream = await client.messages.create({
+      model: 'claude-a',
+      max_tokens: 10,
+      messages,
+      stream: true,
+    });
     const error = await (async () => {
       for await (const event of stream) void event;
     })().catch((e: unknown) => e);
@@ -97,7 +130,9 @@ describe('fake Anthropic upstream', () => {
 
   it('refuses a wrong key', async () => {
     const wrong = new Anthropic({ baseURL: fake.url, apiKey: 'nope', maxRetries: 0 });
-    const error = await wrong.messages.create({ model: 'claude-a', max_tokens: 10, messages }).catch((e: unknown) => e);
+    const error = await wrong.messages
+      .create({ model: 'claude-a', max_tokens: 10, messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
   });
 

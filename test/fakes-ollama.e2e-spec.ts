@@ -19,7 +19,12 @@ describe('fake Ollama upstream', () => {
     fake.script({ text: 'Hello there', usage: { input: 7, output: 2 } });
     const response = await client.chat({ model: 'llama-a:8b', messages, stream: false });
     expect(response.message).toEqual({ role: 'assistant', content: 'Hello there' });
-    expect(response).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 7, eval_count: 2 });
+    expect(response).toMatchObject({
+      done: true,
+      done_reason: 'stop',
+      prompt_eval_count: 7,
+      eval_count: 2,
+    });
     expect(fake.lastChat().body).toMatchObject({ model: 'llama-a:8b', messages, stream: false });
   });
 
@@ -37,10 +42,29 @@ describe('fake Ollama upstream', () => {
 
   it('sends tool calls whole, with object arguments', async () => {
     fake.script({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] });
-    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      },
+    ];
     const calls = [];
-    for await (const part of await client.chat({ model: 'llama-a:8b', messages, tools, stream: true })) calls.push(...(part.message.tool_calls ?? []));
-    expect(calls).toEqual([{ id: expect.any(String), function: { index: 0, name: 'get_weather', arguments: { city: 'Paris' } } }]);
+    for await (const part of await client.chat({
+      model: 'llama-a:8b',
+      messages,
+      tools,
+      stream: true,
+    }))
+      calls.push(...(part.message.tool_calls ?? []));
+    expect(calls).toEqual([
+      {
+        id: expect.any(String),
+        function: { index: 0, name: 'get_weather', arguments: { city: 'Paris' } },
+      },
+    ]);
     expect(fake.lastChat().body.tools).toEqual(tools);
   });
 
@@ -51,9 +75,14 @@ describe('fake Ollama upstream', () => {
   });
 
   it('sends an error line mid-stream when scripted', async () => {
-    fake.script({ text: 'abcdef', chunkSize: 2, streamError: { after: 1, message: 'model crashed' } });
+    fake.script({
+      text: 'abcdef',
+      chunkSize: 2,
+      streamError: { after: 1, message: 'model crashed' },
+    });
     const error = await (async () => {
-      for await (const part of await client.chat({ model: 'llama-a:8b', messages, stream: true })) void part;
+      for await (const part of await client.chat({ model: 'llama-a:8b', messages, stream: true }))
+        void part;
     })().catch((e: unknown) => e);
     expect((error as Error).message).toBe('model crashed');
   });

@@ -10,7 +10,11 @@ describe('fake OpenAI upstream', () => {
 
   beforeAll(async () => {
     fake = await startOpenAiFake({ apiKey: 'sk-fake-upstream-key', models: ['gpt-a', 'gpt-b'] });
-    client = new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'sk-fake-upstream-key', maxRetries: 0 });
+    client = new OpenAI({
+      baseURL: `${fake.url}/v1`,
+      apiKey: 'sk-fake-upstream-key',
+      maxRetries: 0,
+    });
   });
   afterAll(() => fake.close());
 
@@ -22,14 +26,23 @@ describe('fake OpenAI upstream', () => {
     assertMatchesSpec('CreateChatCompletionResponse', completion);
     expect(completion.choices[0].message.content).toBe('Hello there');
     expect(completion.choices[0].finish_reason).toBe('stop');
-    expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 12,
+      completion_tokens: 3,
+      total_tokens: 15,
+    });
     expect(fake.lastChat().body).toMatchObject({ model: 'gpt-a', messages });
     expect(fake.lastChat().headers.authorization).toBe('Bearer sk-fake-upstream-key');
   });
 
   it('streams spec-conformant chunks, then a usage chunk when asked, then [DONE]', async () => {
     fake.script({ text: 'Streaming works', chunkSize: 3, usage: { input: 5, output: 6 } });
-    const stream = await client.chat.completions.create({ model: 'gpt-a', messages, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-a',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const chunk of stream) {
@@ -40,7 +53,10 @@ describe('fake OpenAI upstream', () => {
     expect(text).toBe('Streaming works');
     expect(chunks.length).toBeGreaterThan(5);
     expect(chunks.at(-2)?.choices[0].finish_reason).toBe('stop');
-    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 } });
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
+    });
   });
 
   it('streams tool calls as fragments the SDK reassembles', async () => {
@@ -56,7 +72,16 @@ describe('fake OpenAI upstream', () => {
     const calls = final.choices[0].message.tool_calls ?? [];
     expect(final.choices[0].finish_reason).toBe('tool_calls');
     expect(final.choices[0].message.content).toBe('Let me look.');
-    expect(calls.map((c) => c.type === 'function' && [c.id.startsWith('call_'), c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+    expect(
+      calls.map(
+        (c) =>
+          c.type === 'function' && [
+            c.id.startsWith('call_'),
+            c.function.name,
+            JSON.parse(c.function.arguments),
+          ],
+      ),
+    ).toEqual([
       [true, 'get_weather', { city: 'Paris', unit: 'celsius' }],
       [true, 'get_time', { zone: 'Europe/Paris' }],
     ]);
@@ -68,25 +93,40 @@ describe('fake OpenAI upstream', () => {
     const first = await client.chat.completions.create({ model: 'gpt-a', messages });
     const second = await client.chat.completions.create({ model: 'gpt-a', messages });
     const third = await client.chat.completions.create({ model: 'gpt-a', messages });
-    expect(first.choices[0].message.tool_calls?.[0]).toMatchObject({ function: { name: 'step', arguments: '{}' } });
+    expect(first.choices[0].message.tool_calls?.[0]).toMatchObject({
+      function: { name: 'step', arguments: '{}' },
+    });
     expect(first.choices[0].message.content).toBeNull();
     expect(second.choices[0].message.content).toBe('second');
     expect(third.choices[0].message.content).toBe('Hello from the fake upstream.');
   });
 
   it('answers scripted errors with OpenAI error bodies and headers', async () => {
-    fake.script({ error: { status: 429, headers: { 'retry-after': '7' } } }, { error: { status: 500 } });
-    const limited = await client.chat.completions.create({ model: 'gpt-a', messages }).catch((e: unknown) => e);
+    fake.script(
+      { error: { status: 429, headers: { 'retry-after': '7' } } },
+      { error: { status: 500 } },
+    );
+    const limited = await client.chat.completions
+      .create({ model: 'gpt-a', messages })
+      .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect((limited as RateLimitError).headers?.get('retry-after')).toBe('7');
     expect((limited as RateLimitError).code).toBe('rate_limit_exceeded');
-    const failed = await client.chat.completions.create({ model: 'gpt-a', messages }).catch((e: unknown) => e);
+    const failed = await client.chat.completions
+      .create({ model: 'gpt-a', messages })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
   });
 
   it('refuses a wrong key with a 401 that echoes the key, as OpenAI does', async () => {
-    const wrong = new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'sk-wrong-key-1234567890', maxRetries: 0 });
-    const error = await wrong.chat.completions.create({ model: 'gpt-a', messages }).catch((e: unknown) => e);
+    const wrong = new OpenAI({
+      baseURL: `${fake.url}/v1`,
+      apiKey: 'sk-wrong-key-1234567890',
+      maxRetries: 0,
+    });
+    const error = await wrong.chat.completions
+      .create({ model: 'gpt-a', messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((error as Error).message).toContain('sk-wrong-key-1234567890');
   });
@@ -121,7 +161,10 @@ describe('fake OpenAI upstream', () => {
     const closedBefore = fake.closedEarly;
     const closed = fake.nextClose();
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'gpt-a', messages, stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-a', messages, stream: true },
+      { signal: controller.signal },
+    );
     for await (const chunk of stream) {
       if (chunk.choices[0]?.delta.content) {
         controller.abort();

@@ -20,7 +20,11 @@ export class ConnectorRegistry implements ConnectorProvider, OnModuleDestroy {
     for (const config of configs) {
       // The key is revealed only here, into the SDK client that sends it.
       const apiKey = config.apiKey ? secrets.get(config.apiKey).reveal() : undefined;
-      const http = new UpstreamHttp({ timeoutMs: config.timeoutMs, maxConnections: config.maxConnections, maxRetries: config.maxRetries });
+      const http = new UpstreamHttp({
+        timeoutMs: config.timeoutMs,
+        maxConnections: config.maxConnections,
+        maxRetries: config.maxRetries,
+      });
       this.pools.push(http);
       const logger = new Logger(`Connector:${config.name}`);
       this.connectors.set(config.name, build(config, apiKey, http, logger));
@@ -49,7 +53,12 @@ export class ConnectorRegistry implements ConnectorProvider, OnModuleDestroy {
   }
 }
 
-function build(config: ConnectorConfig, apiKey: string | undefined, http: UpstreamHttp, logger: Logger): Connector {
+function build(
+  config: ConnectorConfig,
+  apiKey: string | undefined,
+  http: UpstreamHttp,
+  logger: Logger,
+): Connector {
   switch (config.provider) {
     case 'openai':
       return new OpenAiConnector(config, apiKey, http, logger);
@@ -69,7 +78,13 @@ function checkUniqueNames(configs: ConnectorConfig[]): void {
       first.set(config.name, i);
       return [];
     }
-    return [{ source: 'configuration', path: `connectors[${i}].name`, message: `duplicate connector name (connectors[${seen}] has it too)` }];
+    return [
+      {
+        source: 'configuration',
+        path: `connectors[${i}].name`,
+        message: `duplicate connector name (connectors[${seen}] has it too)`,
+      },
+    ];
   });
   if (problems.length) throw new ConfigurationError(problems);
 }

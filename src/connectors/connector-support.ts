@@ -27,9 +27,16 @@ export function parseJson<T>(text: string): T | undefined {
 type LogFn = (message: string, ...rest: unknown[]) => void;
 
 /** The SDKs' logger interface on the app's logger, so their warnings are scrubbed like every line. */
-export function sdkLogger(logger: LoggerService): { error: LogFn; warn: LogFn; info: LogFn; debug: LogFn } {
+export function sdkLogger(logger: LoggerService): {
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug: LogFn;
+} {
   const text = (message: string, rest: unknown[]): string =>
-    rest.length ? `${message} ${rest.map((r) => (typeof r === 'string' ? r : (safeStringify(r) ?? String(r)))).join(' ')}` : message;
+    rest.length
+      ? `${message} ${rest.map((r) => (typeof r === 'string' ? r : (safeStringify(r) ?? String(r)))).join(' ')}`
+      : message;
   return {
     error: (message, ...rest) => logger.error(text(message, rest)),
     warn: (message, ...rest) => logger.warn(text(message, rest)),

@@ -52,7 +52,9 @@ export class ConnectorDefaults {
 /** One entry of `connectors:`: an upstream LLM backend that OLs pick by `name`. */
 export class ConnectorConfig {
   /** How OLs and URNs name it (`urn:mvp:chat:connector=<name>`). */
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { message: 'a name of letters, digits, "_" or "-" (at most 64)' })
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
+    message: 'a name of letters, digits, "_" or "-" (at most 64)',
+  })
   name!: string;
 
   @IsIn(PROVIDERS)
@@ -67,7 +69,12 @@ export class ConnectorConfig {
   baseUrl?: string;
 
   /** Required by Anthropic and by OpenAI's own API; keyless local servers omit it. */
-  @ValidateIf((c: ConnectorConfig) => c.apiKey !== undefined || c.provider === 'anthropic' || (c.provider === 'openai' && c.baseUrl === undefined))
+  @ValidateIf(
+    (c: ConnectorConfig) =>
+      c.apiKey !== undefined ||
+      c.provider === 'anthropic' ||
+      (c.provider === 'openai' && c.baseUrl === undefined),
+  )
   @IsDefined({ message: 'a { secret: <name> } reference (this provider needs an API key)' })
   @ValidateNested()
   @Type(() => SecretRef)

@@ -3,7 +3,12 @@ import { isRetryableStatus, retryDelayMs, withRetries } from './retry.js';
 
 describe('retry', () => {
   it('backs off from 0.5 s doubling to 8 s, minus at most 25 % jitter', () => {
-    for (const [retry, base] of [[0, 500], [1, 1000], [3, 4000], [6, 8000]] as const) {
+    for (const [retry, base] of [
+      [0, 500],
+      [1, 1000],
+      [3, 4000],
+      [6, 8000],
+    ] as const) {
       const delay = retryDelayMs(retry);
       expect(delay).toBeLessThanOrEqual(base);
       expect(delay).toBeGreaterThanOrEqual(base * 0.75);
@@ -21,7 +26,14 @@ describe('retry', () => {
     const attempt = jest.fn(async () => {
       throw new Error('nope');
     });
-    await expect(withRetries(attempt, () => ({ retry: true, retryAfter: '0' }), 2, new AbortController().signal)).rejects.toThrow('nope');
+    await expect(
+      withRetries(
+        attempt,
+        () => ({ retry: true, retryAfter: '0' }),
+        2,
+        new AbortController().signal,
+      ),
+    ).rejects.toThrow('nope');
     expect(attempt).toHaveBeenCalledTimes(3);
   });
 
@@ -31,18 +43,27 @@ describe('retry', () => {
       if (++calls < 2) throw new Error('transient');
       return 'ok';
     };
-    await expect(withRetries(flaky, () => ({ retry: true, retryAfter: '0' }), 3, new AbortController().signal)).resolves.toBe('ok');
+    await expect(
+      withRetries(flaky, () => ({ retry: true, retryAfter: '0' }), 3, new AbortController().signal),
+    ).resolves.toBe('ok');
     const fatal = jest.fn(async () => {
       throw new Error('fatal');
     });
-    await expect(withRetries(fatal, () => ({ retry: false }), 3, new AbortController().signal)).rejects.toThrow('fatal');
+    await expect(
+      withRetries(fatal, () => ({ retry: false }), 3, new AbortController().signal),
+    ).rejects.toThrow('fatal');
     expect(fatal).toHaveBeenCalledTimes(1);
   });
 
   it('does not wait out a backoff once the caller has gone', async () => {
     const controller = new AbortController();
     const started = Date.now();
-    const pending = withRetries(async () => Promise.reject(new Error('x')), () => ({ retry: true, retryAfter: '30' }), 2, controller.signal);
+    const pending = withRetries(
+      async () => Promise.reject(new Error('x')),
+      () => ({ retry: true, retryAfter: '30' }),
+      2,
+      controller.signal,
+    );
     setTimeout(() => controller.abort(), 20);
     await expect(pending).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1000);

@@ -7,14 +7,21 @@ describe('SseDecoder', () => {
     for (let size = 1; size <= text.length; size++) {
       const decoder = new SseDecoder();
       const events = [];
-      for (let i = 0; i < text.length; i += size) events.push(...decoder.push(text.slice(i, i + size)));
-      expect(events).toEqual([{ event: 'message_start', data: '{"a":1}' }, { data: '{"b":2}' }, { data: '[DONE]' }]);
+      for (let i = 0; i < text.length; i += size)
+        events.push(...decoder.push(text.slice(i, i + size)));
+      expect(events).toEqual([
+        { event: 'message_start', data: '{"a":1}' },
+        { data: '{"b":2}' },
+        { data: '[DONE]' },
+      ]);
     }
   });
 
   it('handles CRLF, multi-line data, comments, other fields and a missing space after the colon', () => {
     const decoder = new SseDecoder();
-    expect(decoder.push(': keep-alive\r\nid: 7\r\nretry: 10\r\ndata:line one\r\ndata: line two\r\n\r\n')).toEqual([{ data: 'line one\nline two' }]);
+    expect(
+      decoder.push(': keep-alive\r\nid: 7\r\nretry: 10\r\ndata:line one\r\ndata: line two\r\n\r\n'),
+    ).toEqual([{ data: 'line one\nline two' }]);
   });
 
   it('keeps an unfinished event until its blank line, and skips events without data', () => {

@@ -21,7 +21,10 @@ export class SseDecoder {
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       if (end === start) {
-        if (this.data !== undefined) events.push(this.event === undefined ? { data: this.data } : { event: this.event, data: this.data });
+        if (this.data !== undefined)
+          events.push(
+            this.event === undefined ? { data: this.data } : { event: this.event, data: this.data },
+          );
         this.event = undefined;
         this.data = undefined;
       } else {

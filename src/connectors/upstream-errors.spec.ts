@@ -27,8 +27,13 @@ describe('UpstreamErrors', () => {
   });
 
   it('never repeats the upstream message of an auth failure, and scrubs keys from the others', () => {
-    expect(errors.fromStatus({ status: 401, message: `bad key ${KEY}` }).message).not.toContain('bad key');
-    const message = errors.fromStatus({ status: 400, message: `too long (key ${KEY}, also sk-proj-abcdefghijkl and Bearer xyz.abc)` }).message;
+    expect(errors.fromStatus({ status: 401, message: `bad key ${KEY}` }).message).not.toContain(
+      'bad key',
+    );
+    const message = errors.fromStatus({
+      status: 400,
+      message: `too long (key ${KEY}, also sk-proj-abcdefghijkl and Bearer xyz.abc)`,
+    }).message;
     expect(message).toContain('too long');
     expect(message).not.toContain(KEY);
     expect(message).not.toContain('sk-proj-abcdefghijkl');
@@ -41,17 +46,36 @@ describe('UpstreamErrors', () => {
   });
 
   it('finds timeouts and error codes along the cause chain, realm-independent', () => {
-    const timeout = errors.fromTransport(new Error('wrapped', { cause: { name: 'HeadersTimeoutError', code: 'UND_ERR_HEADERS_TIMEOUT' } }), live, false);
+    const timeout = errors.fromTransport(
+      new Error('wrapped', {
+        cause: { name: 'HeadersTimeoutError', code: 'UND_ERR_HEADERS_TIMEOUT' },
+      }),
+      live,
+      false,
+    );
     expect((timeout as ConnectorError).code).toBe(ConnectorErrorCode.UPSTREAM_TIMEOUT);
-    const refused = errors.fromTransport(new Error('Connection error.', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }), live, false);
-    expect(refused).toMatchObject({ code: ConnectorErrorCode.UPSTREAM_UNAVAILABLE, message: expect.stringContaining('(ECONNREFUSED)') });
-    expect((errors.fromTransport(new Error('terminated'), live, true) as Error).message).toContain('cut mid-stream');
+    const refused = errors.fromTransport(
+      new Error('Connection error.', {
+        cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+      }),
+      live,
+      false,
+    );
+    expect(refused).toMatchObject({
+      code: ConnectorErrorCode.UPSTREAM_UNAVAILABLE,
+      message: expect.stringContaining('(ECONNREFUSED)'),
+    });
+    expect((errors.fromTransport(new Error('terminated'), live, true) as Error).message).toContain(
+      'cut mid-stream',
+    );
   });
 
   it('hands back the abort reason when the client went away', () => {
     const controller = new AbortController();
     controller.abort(new Error('client gone'));
-    expect(errors.fromTransport(new Error('aborted'), controller.signal, true)).toBe(controller.signal.reason);
+    expect(errors.fromTransport(new Error('aborted'), controller.signal, true)).toBe(
+      controller.signal.reason,
+    );
   });
 
   it('reads retry-after, or retry-after-ms rounded up to seconds', () => {

@@ -9,8 +9,19 @@ export interface UpstreamStatus {
   retryAfter?: string;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-const TIMEOUT_NAMES = new Set(['APIConnectionTimeoutError', 'TimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError', 'ConnectTimeoutError']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
+const TIMEOUT_NAMES = new Set([
+  'APIConnectionTimeoutError',
+  'TimeoutError',
+  'HeadersTimeoutError',
+  'BodyTimeoutError',
+  'ConnectTimeoutError',
+]);
 /** Things that look like credentials in a provider's message (`sk-…`, `sk-ant-…`, bearer tokens). */
 const KEY_LIKE = /\b(sk|pk|rk|key|api|token)[-_][A-Za-z0-9_-]{8,}|\bBearer\s+\S+/gi;
 const MAX_DETAIL = 500;
@@ -28,7 +39,8 @@ export class UpstreamErrors {
   ) {}
 
   scrub(text: string): string {
-    const plain = this.secret && this.secret.length >= 4 ? text.split(this.secret).join('[REDACTED]') : text;
+    const plain =
+      this.secret && this.secret.length >= 4 ? text.split(this.secret).join('[REDACTED]') : text;
     const scrubbed = plain.replace(KEY_LIKE, '[REDACTED]');
     return scrubbed.length > MAX_DETAIL ? `${scrubbed.slice(0, MAX_DETAIL)}…` : scrubbed;
   }
@@ -45,22 +57,38 @@ export class UpstreamErrors {
       );
     }
     if (status === 404) {
-      return new ConnectorError(ConnectorErrorCode.UPSTREAM_NOT_FOUND, `${who} answered 404${detail}`, { param: 'model', upstreamStatus });
+      return new ConnectorError(
+        ConnectorErrorCode.UPSTREAM_NOT_FOUND,
+        `${who} answered 404${detail}`,
+        { param: 'model', upstreamStatus },
+      );
     }
     if (status === 429) {
-      return new ConnectorError(ConnectorErrorCode.UPSTREAM_RATE_LIMITED, `${who} is rate limiting requests${detail}`, {
-        retryAfter,
-        upstreamStatus,
-      });
+      return new ConnectorError(
+        ConnectorErrorCode.UPSTREAM_RATE_LIMITED,
+        `${who} is rate limiting requests${detail}`,
+        {
+          retryAfter,
+          upstreamStatus,
+        },
+      );
     }
     if (status === 408) return this.timeout(false, upstreamStatus);
     if (status >= 400 && status < 500 && status !== 409) {
-      return new ConnectorError(ConnectorErrorCode.UPSTREAM_BAD_REQUEST, `${who} rejected the request (HTTP ${status})${detail}`, {
-        param: param ?? null,
-        upstreamStatus,
-      });
+      return new ConnectorError(
+        ConnectorErrorCode.UPSTREAM_BAD_REQUEST,
+        `${who} rejected the request (HTTP ${status})${detail}`,
+        {
+          param: param ?? null,
+          upstreamStatus,
+        },
+      );
     }
-    return new ConnectorError(ConnectorErrorCode.UPSTREAM_UNAVAILABLE, `${who} failed (HTTP ${status})${detail}`, { upstreamStatus });
+    return new ConnectorError(
+      ConnectorErrorCode.UPSTREAM_UNAVAILABLE,
+      `${who} failed (HTTP ${status})${detail}`,
+      { upstreamStatus },
+    );
   }
 
   /**
@@ -84,7 +112,10 @@ export class UpstreamErrors {
 
   /** A stream that ended without the provider's end marker, or that was not the provider's format. */
   malformed(what: string): ConnectorError {
-    return new ConnectorError(ConnectorErrorCode.UPSTREAM_UNAVAILABLE, `The upstream of connector '${this.connector}' ${what}`);
+    return new ConnectorError(
+      ConnectorErrorCode.UPSTREAM_UNAVAILABLE,
+      `The upstream of connector '${this.connector}' ${what}`,
+    );
   }
 
   timeout(midStream = false, upstreamStatus?: number): ConnectorError {
@@ -109,7 +140,11 @@ interface ErrorLike {
  * raised inside Node's internals may come from another realm than `Error`.
  */
 function* causes(error: unknown): Generator<ErrorLike> {
-  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 6; e = (e as ErrorLike).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    typeof e === 'object' && e !== null && depth < 6;
+    e = (e as ErrorLike).cause, depth++
+  ) {
     yield e as ErrorLike;
   }
 }

@@ -81,21 +81,30 @@ export class UpstreamHttp {
         (error) => {
           if (!(error instanceof RetryableResponse)) return { retry: true };
           const should = error.headers.get('x-should-retry');
-          const retry = should === 'true' || (should !== 'false' && isRetryableStatus(error.status));
-          return { retry, retryAfter: error.headers.get('retry-after') ?? retryAfterMsAsSeconds(error.headers) };
+          const retry =
+            should === 'true' || (should !== 'false' && isRetryableStatus(error.status));
+          return {
+            retry,
+            retryAfter: error.headers.get('retry-after') ?? retryAfterMsAsSeconds(error.headers),
+          };
         },
         this.maxRetries,
         req.signal,
       );
     } catch (error) {
-      if (error instanceof RetryableResponse) throw req.toError(error.status, error.text, error.headers);
+      if (error instanceof RetryableResponse)
+        throw req.toError(error.status, error.text, error.headers);
       throw transportError(error);
     }
   }
 
   /** `fetch` for an SDK's `fetch` option. The body is a web stream over the socket, never buffered. */
-  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    if (typeof input === 'object' && 'method' in input) throw new TypeError('UpstreamHttp.fetch takes a URL, not a Request');
+  readonly fetch = async (
+    input: string | URL | Request,
+    init: RequestInit = {},
+  ): Promise<Response> => {
+    if (typeof input === 'object' && 'method' in input)
+      throw new TypeError('UpstreamHttp.fetch takes a URL, not a Request');
     let res: Dispatcher.ResponseData;
     try {
       res = await request(input, {
@@ -148,7 +157,9 @@ function retryAfterMsAsSeconds(headers: Headers): string | undefined {
 function transportError(error: unknown): unknown {
   if (error instanceof Error || typeof error !== 'object' || error === null) return error;
   const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
-  const copy = new Error(typeof message === 'string' ? message : 'upstream request failed', { cause: error });
+  const copy = new Error(typeof message === 'string' ? message : 'upstream request failed', {
+    cause: error,
+  });
   if (typeof name === 'string') copy.name = name;
   if (typeof code === 'string') (copy as NodeJS.ErrnoException).code = code;
   return copy;
@@ -161,6 +172,7 @@ function toHeaderPairs(headers: RequestInit['headers']): Record<string, string> 
     for (const [key, value] of headers) out[key] = value;
     return out;
   }
-  for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key] = String(value);
+  for (const [key, value] of Object.entries(headers))
+    if (value !== undefined) out[key] = String(value);
   return out;
 }

@@ -35,15 +35,26 @@ export function startAnthropicFake(options: FakeOptions = {}): Promise<Anthropic
   );
 }
 
-async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: FakeContext, nextId: () => number): Promise<void> {
+async function handle(
+  req: RecordedRequest<unknown>,
+  res: ServerResponse,
+  ctx: FakeContext,
+  nextId: () => number,
+): Promise<void> {
   const { apiKey } = ctx.options;
   // SDK 1.x (API version 2026-10-21) sends `Authorization: Bearer`; older clients `x-api-key`.
   const given = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer /, '');
   if (apiKey !== undefined && given !== apiKey) {
-    return sendError(res, { status: 401, body: errorBody('authentication_error', 'invalid x-api-key') });
+    return sendError(res, {
+      status: 401,
+      body: errorBody('authentication_error', 'invalid x-api-key'),
+    });
   }
   if (!req.headers['anthropic-version']) {
-    return sendError(res, { status: 400, body: errorBody('invalid_request_error', 'anthropic-version: header is required') });
+    return sendError(res, {
+      status: 400,
+      body: errorBody('invalid_request_error', 'anthropic-version: header is required'),
+    });
   }
   if (req.method === 'GET' && req.path.startsWith('/v1/models')) {
     const data = (ctx.options.models ?? ['claude-fake']).map((id) => ({
@@ -52,13 +63,22 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
       display_name: id,
       created_at: '2026-01-01T00:00:00Z',
     }));
-    return sendJson(res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    return sendJson(res, 200, {
+      data,
+      has_more: false,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+    });
   }
   if (req.method !== 'POST' || req.path !== '/v1/messages') {
-    return sendError(res, { status: 404, body: errorBody('not_found_error', `Not found: ${req.method} ${req.path}`) });
+    return sendError(res, {
+      status: 404,
+      body: errorBody('not_found_error', `Not found: ${req.method} ${req.path}`),
+    });
   }
   const invalid = validate(req.body);
-  if (invalid) return sendError(res, { status: 400, body: errorBody('invalid_request_error', invalid) });
+  if (invalid)
+    return sendError(res, { status: 400, body: errorBody('invalid_request_error', invalid) });
   const body = req.body as Anthropic.MessageCreateParams;
 
   const turn = ctx.takeTurn();
@@ -68,7 +88,8 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
 
   const plan = planTurn(turn, 'toolu_', nextId);
   const id = `msg_fake${nextId()}`;
-  const stopReason = turn.finish === 'length' ? 'max_tokens' : plan.tools.length ? 'tool_use' : 'end_turn';
+  const stopReason =
+    turn.finish === 'length' ? 'max_tokens' : plan.tools.length ? 'tool_use' : 'end_turn';
   const usage = {
     input_tokens: plan.usage.input,
     output_tokens: plan.usage.output,
@@ -81,7 +102,13 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
     if (dropUnstreamed(res, turn)) return;
     const content: unknown[] = [];
     if (plan.text.length) content.push({ type: 'text', text: plan.text.join(''), citations: null });
-    for (const tool of plan.tools) content.push({ type: 'tool_use', id: tool.id, name: tool.name, input: JSON.parse(tool.full) as unknown });
+    for (const tool of plan.tools)
+      content.push({
+        type: 'tool_use',
+        id: tool.id,
+        name: tool.name,
+        input: JSON.parse(tool.full) as unknown,
+      });
     return sendJson(res, 200, {
       id,
       type: 'message',
@@ -94,7 +121,8 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
     });
   }
 
-  const event = (type: string, data: unknown): string => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+  const event = (type: string, data: unknown): string =>
+    `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
   const frames = [
     event('message_start', {
       type: 'message_start',
@@ -113,9 +141,21 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
   ];
   let index = 0;
   if (plan.text.length) {
-    frames.push(event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } }));
+    frames.push(
+      event('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'text', text: '', citations: null },
+      }),
+    );
     for (const text of plan.text) {
-      frames.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } }));
+      frames.push(
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'text_delta', text },
+        }),
+      );
     }
     frames.push(event('content_block_stop', { type: 'content_block_stop', index }));
     index++;
@@ -125,12 +165,24 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
       event('content_block_start', {
         type: 'content_block_start',
         index,
-        content_block: { type: 'tool_use', id: tool.id, name: tool.name, input: {}, caller: { type: 'direct' } },
+        content_block: {
+          type: 'tool_use',
+          id: tool.id,
+          name: tool.name,
+          input: {},
+          caller: { type: 'direct' },
+        },
       }),
     );
     // Anthropic opens a tool's input with an empty fragment.
     for (const partial_json of ['', ...tool.args]) {
-      frames.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } }));
+      frames.push(
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json },
+        }),
+      );
     }
     frames.push(event('content_block_stop', { type: 'content_block_stop', index }));
     index++;
@@ -149,8 +201,18 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
     }),
     event('message_stop', { type: 'message_stop' }),
   );
-  const errorFrame = event('error', errorBody(turn.streamError?.type ?? 'overloaded_error', turn.streamError?.message ?? 'Overloaded'));
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': `req_fake${nextId()}` });
+  const errorFrame = event(
+    'error',
+    errorBody(
+      turn.streamError?.type ?? 'overloaded_error',
+      turn.streamError?.message ?? 'Overloaded',
+    ),
+  );
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': `req_fake${nextId()}`,
+  });
   if (await writePaced(res, frames, turn, ctx.closed, errorFrame)) res.end();
 }
 
@@ -159,10 +221,15 @@ function validate(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null) return 'body: expected an object';
   const body = raw as Record<string, unknown>;
   if (typeof body.model !== 'string') return 'model: Field required';
-  if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) {
+  if (
+    typeof body.max_tokens !== 'number' ||
+    !Number.isInteger(body.max_tokens) ||
+    body.max_tokens < 1
+  ) {
     return 'max_tokens: Field required (a positive integer)';
   }
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return 'messages: at least one message is required';
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) {
     return 'system: Input should be a valid string or list of text blocks';
   }
@@ -176,7 +243,9 @@ function validate(raw: unknown): string | undefined {
       return `messages.${i}: roles must alternate between "user" and "assistant"`;
     }
     const blocks: Array<Record<string, unknown>> =
-      typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : (message.content as Array<Record<string, unknown>>);
+      typeof message.content === 'string'
+        ? [{ type: 'text', text: message.content }]
+        : (message.content as Array<Record<string, unknown>>);
     if (!Array.isArray(blocks)) return `messages.${i}.content: Input should be a valid list`;
     for (const [j, block] of blocks.entries()) {
       if (block.type === 'text' && (typeof block.text !== 'string' || !block.text)) {
@@ -184,7 +253,9 @@ function validate(raw: unknown): string | undefined {
       }
     }
     if (message.role === 'user') {
-      const results = blocks.filter((b) => b.type === 'tool_result').map((b) => String(b.tool_use_id));
+      const results = blocks
+        .filter((b) => b.type === 'tool_result')
+        .map((b) => String(b.tool_use_id));
       const firstOther = blocks.findIndex((b) => b.type !== 'tool_result');
       if (firstOther >= 0 && blocks.slice(firstOther).some((b) => b.type === 'tool_result')) {
         return `messages.${i}.content: tool_result blocks must come first in a user turn`;
@@ -194,11 +265,13 @@ function validate(raw: unknown): string | undefined {
         return `messages.${i}: tool_use ids were found without tool_result blocks immediately after: ${missing.join(', ')}`;
       }
       const unknown = results.filter((id) => !previousToolUses.includes(id));
-      if (unknown.length) return `messages.${i}.content: unexpected tool_use_id found in tool_result blocks: ${unknown.join(', ')}`;
+      if (unknown.length)
+        return `messages.${i}.content: unexpected tool_use_id found in tool_result blocks: ${unknown.join(', ')}`;
       previousToolUses = [];
     } else {
       previousToolUses = blocks.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
-      if (blocks.some((b) => b.type === 'tool_result')) return `messages.${i}.content: tool_result blocks belong in a user turn`;
+      if (blocks.some((b) => b.type === 'tool_result'))
+        return `messages.${i}.content: tool_result blocks belong in a user turn`;
     }
   }
   return undefined;

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -94,7 +100,11 @@ export interface FakeUpstream<Body> {
 }
 
 /** How a provider fake answers one request (the scaffolding did the rest). */
-export type FakeHandler = (req: RecordedRequest<unknown>, res: ServerResponse, ctx: FakeContext) => Promise<void>;
+export type FakeHandler = (
+  req: RecordedRequest<unknown>,
+  res: ServerResponse,
+  ctx: FakeContext,
+) => Promise<void>;
 
 export interface FakeContext {
   /** The next scripted turn (or the default one). */
@@ -135,10 +145,17 @@ export async function startFake<Body>(
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid JSON body"}');
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error":"invalid JSON body"}');
         return;
       }
-      const recorded: RecordedRequest<unknown> = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
+      const recorded: RecordedRequest<unknown> = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+      };
       requests.push(recorded as RecordedRequest<Body>);
       const ctx: FakeContext = {
         takeTurn: () => queue.shift() ?? options.defaultTurn ?? DEFAULT_TURN,
@@ -199,7 +216,12 @@ export function planTurn(turn: FakeTurn, idPrefix: string, nextId: () => number)
   const text = turn.text ? pieces(turn.text, size) : [];
   const tools = (turn.toolCalls ?? []).map((call) => {
     const full = argumentsText(call);
-    return { id: call.id ?? `${idPrefix}${nextId()}`, name: call.name, args: pieces(full, size * 4), full };
+    return {
+      id: call.id ?? `${idPrefix}${nextId()}`,
+      name: call.name,
+      args: pieces(full, size * 4),
+      full,
+    };
   });
   const output = text.length + tools.reduce((n, t) => n + t.args.length + 1, 0);
   return { text, tools, usage: turn.usage ?? { input: 10, output: Math.max(1, output) } };
@@ -217,7 +239,10 @@ export async function writePaced(
   closed: () => boolean,
   errorFrame?: string,
 ): Promise<boolean> {
-  const frames = turn.streamError && errorFrame ? [...allFrames.slice(0, turn.streamError.after), errorFrame] : allFrames;
+  const frames =
+    turn.streamError && errorFrame
+      ? [...allFrames.slice(0, turn.streamError.after), errorFrame]
+      : allFrames;
   for (let i = 0; i < frames.length; i++) {
     if (closed()) return false;
     if (turn.dropAfter !== undefined && i >= turn.dropAfter) {
@@ -228,7 +253,8 @@ export async function writePaced(
     if (turn.pauseAfter?.frames === i) await delay(turn.pauseAfter.ms);
     if (closed()) return false;
     // Before a drop, each frame must have left: the client sees it, then the cut.
-    if (turn.dropAfter !== undefined) await new Promise<void>((resolve) => res.write(frames[i], () => resolve()));
+    if (turn.dropAfter !== undefined)
+      await new Promise<void>((resolve) => res.write(frames[i], () => resolve()));
     else res.write(frames[i]);
   }
   return true;
@@ -245,8 +271,17 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }

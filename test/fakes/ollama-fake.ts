@@ -26,10 +26,19 @@ export type OllamaFake = FakeUpstream<ChatRequest>;
 export function startOllamaFake(options: FakeOptions = {}): Promise<OllamaFake> {
   let ids = 0;
   const nextId = (): number => ++ids;
-  return startFake<ChatRequest>((req, res, ctx) => handle(req, res, ctx, nextId), (req) => req.path === '/api/chat', options);
+  return startFake<ChatRequest>(
+    (req, res, ctx) => handle(req, res, ctx, nextId),
+    (req) => req.path === '/api/chat',
+    options,
+  );
 }
 
-async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: FakeContext, nextId: () => number): Promise<void> {
+async function handle(
+  req: RecordedRequest<unknown>,
+  res: ServerResponse,
+  ctx: FakeContext,
+  nextId: () => number,
+): Promise<void> {
   const { apiKey, models } = ctx.options;
   if (apiKey !== undefined && req.headers.authorization !== `Bearer ${apiKey}`) {
     return sendError(res, { status: 401, body: { error: 'unauthorized' } });
@@ -42,13 +51,22 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
         modified_at: '2026-01-01T00:00:00Z',
         size: 1_000_000,
         digest: 'sha256:fake',
-        details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '1B', quantization_level: 'Q4_0' },
+        details: {
+          parent_model: '',
+          format: 'gguf',
+          family: 'llama',
+          families: ['llama'],
+          parameter_size: '1B',
+          quantization_level: 'Q4_0',
+        },
       })),
     });
   }
-  if (req.method !== 'POST' || req.path !== '/api/chat') return sendError(res, { status: 404, body: { error: '404 page not found' } });
+  if (req.method !== 'POST' || req.path !== '/api/chat')
+    return sendError(res, { status: 404, body: { error: '404 page not found' } });
   const body = req.body as Partial<ChatRequest> | undefined;
-  if (!body || typeof body.model !== 'string' || !body.model) return sendError(res, { status: 400, body: { error: 'model is required' } });
+  if (!body || typeof body.model !== 'string' || !body.model)
+    return sendError(res, { status: 400, body: { error: 'model is required' } });
   if (models && !models.includes(body.model)) {
     return sendError(res, { status: 404, body: { error: `model '${body.model}' not found` } });
   }
@@ -67,7 +85,11 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
   const createdAt = new Date().toISOString();
   const toolCalls = plan.tools.map((tool, index) => ({
     id: tool.id,
-    function: { index, name: tool.name, arguments: JSON.parse(tool.full) as Record<string, unknown> },
+    function: {
+      index,
+      name: tool.name,
+      arguments: JSON.parse(tool.full) as Record<string, unknown>,
+    },
   }));
   const final = {
     model: body.model,
@@ -86,21 +108,46 @@ async function handle(req: RecordedRequest<unknown>, res: ServerResponse, ctx: F
     if (dropUnstreamed(res, turn)) return;
     return sendJson(res, 200, {
       ...final,
-      message: { role: 'assistant', content: plan.text.join(''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+      message: {
+        role: 'assistant',
+        content: plan.text.join(''),
+        ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+      },
     });
   }
 
   const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
-  const frames = plan.text.map((content) => line({ model: body.model, created_at: createdAt, message: { role: 'assistant', content }, done: false }));
+  const frames = plan.text.map((content) =>
+    line({
+      model: body.model,
+      created_at: createdAt,
+      message: { role: 'assistant', content },
+      done: false,
+    }),
+  );
   if (toolCalls.length) {
-    frames.push(line({ model: body.model, created_at: createdAt, message: { role: 'assistant', content: '', tool_calls: toolCalls }, done: false }));
+    frames.push(
+      line({
+        model: body.model,
+        created_at: createdAt,
+        message: { role: 'assistant', content: '', tool_calls: toolCalls },
+        done: false,
+      }),
+    );
   }
   frames.push(line({ ...final, message: { role: 'assistant', content: '' } }));
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-  const errorFrame = line({ error: turn.streamError?.message ?? 'an error was encountered while running the model' });
+  const errorFrame = line({
+    error: turn.streamError?.message ?? 'an error was encountered while running the model',
+  });
   if (await writePaced(res, frames, turn, ctx.closed, errorFrame)) res.end();
 }
 
 function sendError(res: ServerResponse, error: FakeError): void {
-  sendJson(res, error.status, error.body ?? { error: error.status === 404 ? 'model not found' : 'internal server error' }, error.headers);
+  sendJson(
+    res,
+    error.status,
+    error.body ?? { error: error.status === 404 ? 'model not found' : 'internal server error' },
+    error.headers,
+  );
 }

@@ -10,7 +10,6 @@ import {
   type FakeContext,
   type FakeError,
   type FakeOptions,
-  type FakeTurn,
   type FakeUpstream,
   type RecordedRequest,
 } from './fake-upstream.js';
@@ -44,21 +43,44 @@ async function handle(
     return sendError(res, {
       status: 401,
       // OpenAI echoes (part of) the key it was given: the service must never pass this on.
-      body: errorBody(`Incorrect API key provided: ${String(req.headers.authorization).slice(7)}.`, 'invalid_request_error', 'invalid_api_key'),
+      body: errorBody(
+        `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      ),
     });
   }
   if (req.method === 'GET' && req.path === '/v1/models') {
     return sendJson(res, 200, {
       object: 'list',
-      data: (ctx.options.models ?? ['gpt-fake']).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })),
+      data: (ctx.options.models ?? ['gpt-fake']).map((id) => ({
+        id,
+        object: 'model',
+        created: 1_700_000_000,
+        owned_by: 'fake',
+      })),
     });
   }
   if (req.method !== 'POST' || req.path !== '/v1/chat/completions') {
-    return sendError(res, { status: 404, body: errorBody(`Unknown request URL: ${req.method} ${req.path}.`, 'invalid_request_error', 'unknown_url') });
+    return sendError(res, {
+      status: 404,
+      body: errorBody(
+        `Unknown request URL: ${req.method} ${req.path}.`,
+        'invalid_request_error',
+        'unknown_url',
+      ),
+    });
   }
   const body = req.body as Partial<OpenAI.ChatCompletionCreateParams> | undefined;
   if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages)) {
-    return sendError(res, { status: 400, body: errorBody("Missing required parameter: 'model' or 'messages'.", 'invalid_request_error', 'missing_required_parameter') });
+    return sendError(res, {
+      status: 400,
+      body: errorBody(
+        "Missing required parameter: 'model' or 'messages'.",
+        'invalid_request_error',
+        'missing_required_parameter',
+      ),
+    });
   }
   const turn = ctx.takeTurn();
   if (turn.headersDelayMs) await delay(turn.headersDelayMs);
@@ -74,7 +96,12 @@ async function handle(
     completion_tokens: plan.usage.output,
     total_tokens: plan.usage.input + plan.usage.output,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 
   if (body.stream !== true) {
@@ -93,7 +120,13 @@ async function handle(
             refusal: null,
             annotations: [],
             ...(plan.tools.length
-              ? { tool_calls: plan.tools.map((t) => ({ id: t.id, type: 'function' as const, function: { name: t.name, arguments: t.full } })) }
+              ? {
+                  tool_calls: plan.tools.map((t) => ({
+                    id: t.id,
+                    type: 'function' as const,
+                    function: { name: t.name, arguments: t.full },
+                  })),
+                }
               : {}),
           },
           logprobs: null,
@@ -116,8 +149,15 @@ async function handle(
   const frames = [frame({ role: 'assistant', content: '', refusal: null })];
   for (const text of plan.text) frames.push(frame({ content: text }));
   plan.tools.forEach((tool, index) => {
-    frames.push(frame({ tool_calls: [{ index, id: tool.id, type: 'function', function: { name: tool.name, arguments: '' } }] }));
-    for (const args of tool.args) frames.push(frame({ tool_calls: [{ index, function: { arguments: args } }] }));
+    frames.push(
+      frame({
+        tool_calls: [
+          { index, id: tool.id, type: 'function', function: { name: tool.name, arguments: '' } },
+        ],
+      }),
+    );
+    for (const args of tool.args)
+      frames.push(frame({ tool_calls: [{ index, function: { arguments: args } }] }));
   });
   frames.push(frame({}, finish));
   if (includeUsage) {
@@ -127,25 +167,44 @@ async function handle(
     );
   }
   frames.push('data: [DONE]\n\n');
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
   const errorFrame = `data: ${JSON.stringify(errorBody(turn.streamError?.message ?? 'The server had an error while processing your request.', turn.streamError?.type ?? 'server_error', null))}\n\n`;
   if (await writePaced(res, frames, turn, ctx.closed, errorFrame)) res.end();
 }
 
-function errorBody(message: string, type: string, code: string | null, param: string | null = null): unknown {
+function errorBody(
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+): unknown {
   return { error: { message, type, param, code } };
 }
 
 const TYPICAL: Record<number, [string, string, string]> = {
   400: ['Invalid request.', 'invalid_request_error', 'invalid_value'],
   401: ['Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'],
-  403: ['You are not allowed to sample from this model.', 'invalid_request_error', 'model_not_allowed'],
-  404: ['The model does not exist or you do not have access to it.', 'invalid_request_error', 'model_not_found'],
+  403: [
+    'You are not allowed to sample from this model.',
+    'invalid_request_error',
+    'model_not_allowed',
+  ],
+  404: [
+    'The model does not exist or you do not have access to it.',
+    'invalid_request_error',
+    'model_not_found',
+  ],
   429: ['Rate limit reached for requests.', 'requests', 'rate_limit_exceeded'],
 };
 
 function sendError(res: ServerResponse, error: FakeError): void {
-  const [message, type, code] = TYPICAL[error.status] ?? ['The server had an error while processing your request.', 'server_error', 'server_error'];
+  const [message, type, code] = TYPICAL[error.status] ?? [
+    'The server had an error while processing your request.',
+    'server_error',
+    'server_error',
+  ];
   sendJson(res, error.status, error.body ?? errorBody(message, type, code), error.headers);
 }
-

@@ -21,6 +21,10 @@ export function secretsDir(secrets: Record<string, string>): string {
 }
 
 /** Boots the app with these `connectors:` entries and their keys as files in a fresh secrets dir. */
-export function startWithConnectors(connectors: ConfigTree[], secrets: Record<string, string> = {}, extra: ConfigTree = {}): Promise<TestApp> {
+export function startWithConnectors(
+  connectors: ConfigTree[],
+  secrets: Record<string, string> = {},
+  extra: ConfigTree = {},
+): Promise<TestApp> {
   return startApp({ config: { ...extra, connectors, secrets: { dir: secretsDir(secrets) } } });
 }

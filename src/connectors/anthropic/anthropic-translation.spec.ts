@@ -54,8 +54,20 @@ describe('toAnthropicParams', () => {
       ],
     });
     expect(p.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'three' }, { type: 'text', text: 'four' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'three' },
+          { type: 'text', text: 'four' },
+        ],
+      },
     ]);
   });
 
@@ -67,7 +79,10 @@ describe('toAnthropicParams', () => {
           content: [
             { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AAAA' } },
             { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
-            { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } },
+            {
+              type: 'file',
+              file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' },
+            },
           ],
         },
       ],
@@ -75,17 +90,45 @@ describe('toAnthropicParams', () => {
     expect(p.messages[0].content).toEqual([
       { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'AAAA' } },
       { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
-      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+      {
+        type: 'document',
+        source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' },
+      },
     ]);
   });
 
   it('refuses what Anthropic cannot take, naming the part', () => {
-    const audio = thrown(() => params({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'input_audio', input_audio: { data: 'A', format: 'wav' } }] }] }));
+    const audio = thrown(() =>
+      params({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'x' },
+              { type: 'input_audio', input_audio: { data: 'A', format: 'wav' } },
+            ],
+          },
+        ],
+      }),
+    );
     expect(audio.code).toBe(ConnectorErrorCode.UNSUPPORTED_INPUT);
     expect(audio.param).toBe('messages[0].content[1]');
-    const bmp = thrown(() => params({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA' } }] }] }));
+    const bmp = thrown(() =>
+      params({
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA' } }],
+          },
+        ],
+      }),
+    );
     expect(bmp.message).toContain('image/bmp');
-    const fileId = thrown(() => params({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }));
+    const fileId = thrown(() =>
+      params({
+        messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }],
+      }),
+    );
     expect(fileId.param).toBe('messages[0].content[0]');
   });
 
@@ -97,7 +140,11 @@ describe('toAnthropicParams', () => {
           role: 'assistant',
           content: 'Checking.',
           tool_calls: [
-            { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'weather', arguments: '{"city":"Oslo"}' },
+            },
             { id: 'call_2', type: 'function', function: { name: 'time', arguments: '' } },
           ],
         },
@@ -127,17 +174,34 @@ describe('toAnthropicParams', () => {
   it('puts tool results first in a user turn, whatever the order they came in', () => {
     const p = params({
       messages: [
-        { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
         { role: 'user', content: 'by the way' },
         { role: 'tool', tool_call_id: 't1', content: '' },
       ],
     });
-    expect(p.messages[1]).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1' }, { type: 'text', text: 'by the way' }] });
+    expect(p.messages[1]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 't1' },
+        { type: 'text', text: 'by the way' },
+      ],
+    });
   });
 
   it('refuses tool-call arguments that are not a JSON object', () => {
     const error = thrown(() =>
-      params({ messages: [{ role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '[1]' } }] }] }),
+      params({
+        messages: [
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '[1]' } }],
+          },
+        ],
+      }),
     );
     expect(error.param).toBe('messages[0].tool_calls[0].function.arguments');
   });
@@ -145,12 +209,23 @@ describe('toAnthropicParams', () => {
   it('maps tools to input_schema', () => {
     const p = params({
       tools: [
-        { type: 'function', function: { name: 'a', description: 'A', parameters: { type: 'object', properties: { x: { type: 'number' } } } } },
+        {
+          type: 'function',
+          function: {
+            name: 'a',
+            description: 'A',
+            parameters: { type: 'object', properties: { x: { type: 'number' } } },
+          },
+        },
         { type: 'function', function: { name: 'b' } },
       ],
     });
     expect(p.tools).toEqual([
-      { name: 'a', description: 'A', input_schema: { type: 'object', properties: { x: { type: 'number' } } } },
+      {
+        name: 'a',
+        description: 'A',
+        input_schema: { type: 'object', properties: { x: { type: 'number' } } },
+      },
       { name: 'b', input_schema: { type: 'object' } },
     ]);
     expect(p.tool_choice).toBeUndefined();
@@ -192,7 +267,10 @@ describe('toAnthropicParams', () => {
       temperature: 0.5,
       top_p: 0.5,
       seed: 3,
-      response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object' } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 's', schema: { type: 'object' } },
+      },
       reasoning_effort: 'minimal',
     });
     expect(p).toEqual({
@@ -221,8 +299,19 @@ describe('Anthropic answers as events', () => {
   });
 
   it('counts cached input tokens in prompt_tokens, as OpenAI does', () => {
-    expect(toUsage({ input_tokens: 10, output_tokens: 5 })).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
-    expect(toUsage({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 })).toEqual({
+    expect(toUsage({ input_tokens: 10, output_tokens: 5 })).toEqual({
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+    });
+    expect(
+      toUsage({
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_read_input_tokens: 100,
+        cache_creation_input_tokens: 20,
+      }),
+    ).toEqual({
       prompt_tokens: 130,
       completion_tokens: 5,
       total_tokens: 135,
@@ -256,7 +345,10 @@ describe('Anthropic answers as events', () => {
 
   it('translates a stream, renumbering tool blocks into OpenAI tool-call indexes', () => {
     const stream = [
-      { type: 'message_start', message: { usage: { input_tokens: 25, output_tokens: 1, cache_read_input_tokens: 5 } } },
+      {
+        type: 'message_start',
+        message: { usage: { input_tokens: 25, output_tokens: 1, cache_read_input_tokens: 5 } },
+      },
       { type: 'ping' },
       { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
       { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } },
@@ -265,14 +357,38 @@ describe('Anthropic answers as events', () => {
       { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Let me ' } },
       { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'check.' } },
       { type: 'content_block_stop', index: 1 },
-      { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} } },
-      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '' } },
-      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
-      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '"Oslo"}' } },
+      {
+        type: 'content_block_start',
+        index: 2,
+        content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
+      },
+      {
+        type: 'content_block_delta',
+        index: 2,
+        delta: { type: 'input_json_delta', partial_json: '' },
+      },
+      {
+        type: 'content_block_delta',
+        index: 2,
+        delta: { type: 'input_json_delta', partial_json: '{"city":' },
+      },
+      {
+        type: 'content_block_delta',
+        index: 2,
+        delta: { type: 'input_json_delta', partial_json: '"Oslo"}' },
+      },
       { type: 'content_block_stop', index: 2 },
-      { type: 'content_block_start', index: 3, content_block: { type: 'tool_use', id: 'toolu_2', name: 'time', input: {} } },
+      {
+        type: 'content_block_start',
+        index: 3,
+        content_block: { type: 'tool_use', id: 'toolu_2', name: 'time', input: {} },
+      },
       { type: 'content_block_stop', index: 3 },
-      { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 42 } },
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'tool_use', stop_sequence: null },
+        usage: { output_tokens: 42 },
+      },
       { type: 'message_stop' },
     ] as unknown as AnthropicStreamEvent[];
     const translator = new AnthropicStreamTranslator();
@@ -287,7 +403,15 @@ describe('Anthropic answers as events', () => {
       { type: 'tool_call', index: 0, arguments: '"Oslo"}' },
       { type: 'tool_call', index: 1, id: 'toolu_2', name: 'time' },
       { type: 'tool_call', index: 1, arguments: '{}' },
-      { type: 'usage', usage: { prompt_tokens: 30, completion_tokens: 42, total_tokens: 72, prompt_tokens_details: { cached_tokens: 5 } } },
+      {
+        type: 'usage',
+        usage: {
+          prompt_tokens: 30,
+          completion_tokens: 42,
+          total_tokens: 72,
+          prompt_tokens_details: { cached_tokens: 5 },
+        },
+      },
       { type: 'finish', reason: 'tool_calls' },
     ]);
   });
@@ -295,8 +419,21 @@ describe('Anthropic answers as events', () => {
   it('takes the final input count from message_delta when it carries one', () => {
     const translator = new AnthropicStreamTranslator();
     const events: ChatEvent[] = [];
-    translator.push({ type: 'message_start', message: { usage: { input_tokens: 1, output_tokens: 1 } } } as unknown as AnthropicStreamEvent, events);
-    translator.push({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 9, output_tokens: 3 } } as unknown as AnthropicStreamEvent, events);
+    translator.push(
+      {
+        type: 'message_start',
+        message: { usage: { input_tokens: 1, output_tokens: 1 } },
+      } as unknown as AnthropicStreamEvent,
+      events,
+    );
+    translator.push(
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn' },
+        usage: { input_tokens: 9, output_tokens: 3 },
+      } as unknown as AnthropicStreamEvent,
+      events,
+    );
     translator.push({ type: 'message_stop' } as AnthropicStreamEvent, events);
     expect(events).toEqual([
       { type: 'usage', usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } },

@@ -1,5 +1,12 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, Usage } from '../../common/chat.types.js';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FinishReason,
+  Usage,
+} from '../../common/chat.types.js';
 import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
 import type { ConnectorDefaults } from '../connectors.config.js';
 
@@ -21,10 +28,19 @@ export const DEFAULT_MAX_TOKENS = 4096;
 const IMAGE_TYPES = new Set<string>(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 const DATA_URL = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
 
-export function toAnthropicParams(request: ChatRequest, model: string, defaults: ConnectorDefaults): AnthropicParams {
+export function toAnthropicParams(
+  request: ChatRequest,
+  model: string,
+  defaults: ConnectorDefaults,
+): AnthropicParams {
   const system: string[] = [];
-  const turns: Array<{ role: 'user' | 'assistant'; results: UserBlock[]; blocks: UserBlock[] }> = [];
-  const push = (role: 'user' | 'assistant', blocks: UserBlock[], results: UserBlock[] = []): void => {
+  const turns: Array<{ role: 'user' | 'assistant'; results: UserBlock[]; blocks: UserBlock[] }> =
+    [];
+  const push = (
+    role: 'user' | 'assistant',
+    blocks: UserBlock[],
+    results: UserBlock[] = [],
+  ): void => {
     if (!blocks.length && !results.length) return;
     const last = turns.at(-1);
     if (last?.role === role) {
@@ -57,13 +73,20 @@ export function toAnthropicParams(request: ChatRequest, model: string, defaults:
 
   const params: AnthropicParams = {
     model,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaults.max_tokens ?? DEFAULT_MAX_TOKENS,
-    messages: turns.map((t) => ({ role: t.role, content: [...t.results, ...t.blocks] }) as Anthropic.MessageParam),
+    max_tokens:
+      request.max_completion_tokens ??
+      request.max_tokens ??
+      defaults.max_tokens ??
+      DEFAULT_MAX_TOKENS,
+    messages: turns.map(
+      (t) => ({ role: t.role, content: [...t.results, ...t.blocks] }) as Anthropic.MessageParam,
+    ),
   };
   if (system.length) params.system = system.join('\n\n');
   // API version 2026-10-21 (the SDK's) has no sampling parameters: temperature, top_p,
   // seed, penalties and logit_bias have no counterpart and are not sent.
-  if (request.stop !== undefined) params.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.stop !== undefined)
+    params.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.user) params.metadata = { user_id: request.user };
   if (request.tools?.length) {
     params.tools = request.tools.map((tool) => ({
@@ -83,7 +106,8 @@ function toToolChoice(request: ChatRequest): Anthropic.ToolChoice | undefined {
   const choice = request.tool_choice;
   const serial = request.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
   if (choice === 'none') return { type: 'none' };
-  if (choice === undefined || choice === 'auto') return request.parallel_tool_calls === false ? { type: 'auto', ...serial } : undefined;
+  if (choice === undefined || choice === 'auto')
+    return request.parallel_tool_calls === false ? { type: 'auto', ...serial } : undefined;
   if (choice === 'required') return { type: 'any', ...serial };
   return { type: 'tool', name: choice.function.name, ...serial };
 }
@@ -97,7 +121,8 @@ function outputConfig(request: ChatRequest): Anthropic.OutputConfig | undefined 
   }
   const effort = request.reasoning_effort;
   if (effort === 'minimal') config.effort = 'low';
-  else if (effort === 'low' || effort === 'medium' || effort === 'high' || effort === 'xhigh') config.effort = effort;
+  else if (effort === 'low' || effort === 'medium' || effort === 'high' || effort === 'xhigh')
+    config.effort = effort;
   return config.format || config.effort ? config : undefined;
 }
 
@@ -113,7 +138,10 @@ function plainText(content: ChatMessage['content'], param: string): string {
     .map((part, j) => {
       if (part.type === 'text') return part.text;
       if (part.type === 'refusal') return part.refusal;
-      throw unsupported(`Anthropic takes only text in this message (found ${part.type})`, `${param}[${j}]`);
+      throw unsupported(
+        `Anthropic takes only text in this message (found ${part.type})`,
+        `${param}[${j}]`,
+      );
     })
     .join('');
 }
@@ -139,8 +167,12 @@ function userBlock(part: ContentPart, param: string): UserBlock | undefined {
       const url = part.image_url.url;
       const data = DATA_URL.exec(url);
       if (data) {
-        if (!IMAGE_TYPES.has(data[1])) throw unsupported(`Anthropic takes JPEG, PNG, GIF or WebP images, not ${data[1]}`, param);
-        return { type: 'image', source: { type: 'base64', media_type: data[1] as ImageMediaType, data: data[2] } };
+        if (!IMAGE_TYPES.has(data[1]))
+          throw unsupported(`Anthropic takes JPEG, PNG, GIF or WebP images, not ${data[1]}`, param);
+        return {
+          type: 'image',
+          source: { type: 'base64', media_type: data[1] as ImageMediaType, data: data[2] },
+        };
       }
       if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
       throw unsupported('An image must be a data: URL or an http(s) URL', param);
@@ -148,12 +180,25 @@ function userBlock(part: ContentPart, param: string): UserBlock | undefined {
     case 'file': {
       const data = part.file.file_data ? DATA_URL.exec(part.file.file_data) : null;
       if (data?.[1] === 'application/pdf') {
-        return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data[2] } };
+        return {
+          type: 'document',
+          source: { type: 'base64', media_type: 'application/pdf', data: data[2] },
+        };
       }
       if (data?.[1] === 'text/plain') {
-        return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data[2], 'base64').toString('utf8') } };
+        return {
+          type: 'document',
+          source: {
+            type: 'text',
+            media_type: 'text/plain',
+            data: Buffer.from(data[2], 'base64').toString('utf8'),
+          },
+        };
       }
-      throw unsupported('Anthropic takes files as PDF or plain-text data: URLs in file_data (file ids are OpenAI-only)', param);
+      throw unsupported(
+        'Anthropic takes files as PDF or plain-text data: URLs in file_data (file ids are OpenAI-only)',
+        param,
+      );
     }
     case 'input_audio':
       throw unsupported('Anthropic does not take audio input', param);
@@ -169,7 +214,10 @@ function assistantBlocks(message: ChatMessage, i: number): UserBlock[] {
       type: 'tool_use',
       id: call.id,
       name: call.function.name,
-      input: toolInput(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+      input: toolInput(
+        call.function.arguments,
+        `messages[${i}].tool_calls[${j}].function.arguments`,
+      ),
     });
   });
   return blocks;
@@ -227,8 +275,13 @@ export function toUsage(usage: AnthropicUsage): Usage {
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const prompt = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + cacheRead;
   const completion = usage.output_tokens ?? 0;
-  const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-  if (usage.cache_read_input_tokens != null) out.prompt_tokens_details = { cached_tokens: cacheRead };
+  const out: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  if (usage.cache_read_input_tokens != null)
+    out.prompt_tokens_details = { cached_tokens: cacheRead };
   return out;
 }
 
@@ -239,7 +292,13 @@ export function messageEvents(message: Anthropic.Message): ChatEvent[] {
   for (const block of message.content) {
     if (block.type === 'text' && block.text) events.push({ type: 'text', text: block.text });
     else if (block.type === 'tool_use') {
-      events.push({ type: 'tool_call', index: tools++, id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) });
+      events.push({
+        type: 'tool_call',
+        index: tools++,
+        id: block.id,
+        name: block.name,
+        arguments: JSON.stringify(block.input ?? {}),
+      });
     }
   }
   events.push({ type: 'usage', usage: toUsage(message.usage) });
@@ -273,8 +332,15 @@ export class AnthropicStreamTranslator {
         } else if (block.type === 'tool_use') {
           const tool = { index: this.tools++, sentArguments: false };
           this.toolIndex.set(event.index, tool);
-          const given = block.input && typeof block.input === 'object' && Object.keys(block.input).length > 0;
-          out.push({ type: 'tool_call', index: tool.index, id: block.id, name: block.name, ...(given ? { arguments: JSON.stringify(block.input) } : {}) });
+          const given =
+            block.input && typeof block.input === 'object' && Object.keys(block.input).length > 0;
+          out.push({
+            type: 'tool_call',
+            index: tool.index,
+            id: block.id,
+            name: block.name,
+            ...(given ? { arguments: JSON.stringify(block.input) } : {}),
+          });
           tool.sentArguments = Boolean(given);
         }
         return false;
@@ -306,8 +372,10 @@ export class AnthropicStreamTranslator {
         const u = event.usage;
         this.usage.output_tokens = u.output_tokens;
         if (u.input_tokens != null) this.usage.input_tokens = u.input_tokens;
-        if (u.cache_creation_input_tokens != null) this.usage.cache_creation_input_tokens = u.cache_creation_input_tokens;
-        if (u.cache_read_input_tokens != null) this.usage.cache_read_input_tokens = u.cache_read_input_tokens;
+        if (u.cache_creation_input_tokens != null)
+          this.usage.cache_creation_input_tokens = u.cache_creation_input_tokens;
+        if (u.cache_read_input_tokens != null)
+          this.usage.cache_read_input_tokens = u.cache_read_input_tokens;
         return false;
       }
       case 'message_stop':

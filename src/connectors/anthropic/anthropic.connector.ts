@@ -44,7 +44,11 @@ export class AnthropicConnector implements Connector {
     this.errors = new UpstreamErrors(config.name, config.timeoutMs, apiKey);
     const baseURL = (config.baseUrl ?? DEFAULT_BASE_URL.anthropic).replace(/\/+$/, '');
     this.url = `${baseURL}/v1/messages`;
-    this.headers = { 'content-type': 'application/json', accept: 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
+    this.headers = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'anthropic-version': ANTHROPIC_VERSION,
+    };
     if (apiKey !== undefined) this.headers.authorization = `Bearer ${apiKey}`;
     this.client = new Anthropic({
       apiKey: apiKey ?? null,
@@ -66,7 +70,14 @@ export class AnthropicConnector implements Connector {
     const body = JSON.stringify(stream ? { ...params, stream: true } : params);
     let res;
     try {
-      res = await this.http.send({ method: 'POST', url: this.url, headers: this.headers, body, signal, toError: sdkError });
+      res = await this.http.send({
+        method: 'POST',
+        url: this.url,
+        headers: this.headers,
+        body,
+        signal,
+        toError: sdkError,
+      });
     } catch (error) {
       throw this.failure(error, signal);
     }
@@ -94,7 +105,8 @@ export class AnthropicConnector implements Connector {
         for (const sse of decoder.push(text)) {
           if (sse.event === 'error') throw this.streamError(sse.data);
           const event = parseJson<AnthropicStreamEvent>(sse.data);
-          if (event === undefined) throw this.errors.malformed('sent a stream event that is not JSON');
+          if (event === undefined)
+            throw this.errors.malformed('sent a stream event that is not JSON');
           done = translator.push(event, events);
           for (const e of events) yield e;
           events.length = 0;
@@ -107,7 +119,8 @@ export class AnthropicConnector implements Connector {
       // Left early (the consumer stopped): close the upstream request now.
       if (!res.body.destroyed) res.body.destroy();
     }
-    if (!done && !signal.aborted) throw this.errors.malformed('ended the stream before message_stop');
+    if (!done && !signal.aborted)
+      throw this.errors.malformed('ended the stream before message_stop');
   }
 
   async listModels({ signal }: { signal: AbortSignal }): Promise<string[]> {
@@ -123,7 +136,10 @@ export class AnthropicConnector implements Connector {
   /** An `event: error` mid-stream (e.g. `overloaded_error`), mapped like the same error as a response. */
   private streamError(data: string): unknown {
     const body = parseJson<{ error?: { type?: string; message?: string } }>(data);
-    return this.errors.fromStatus({ status: statusOfErrorType(body?.error?.type), message: body?.error?.message });
+    return this.errors.fromStatus({
+      status: statusOfErrorType(body?.error?.type),
+      message: body?.error?.message,
+    });
   }
 
   /** The SDK's error classes (from the SDK client, or built by `sdkError`), as ConnectorErrors. */
@@ -137,7 +153,8 @@ export class AnthropicConnector implements Connector {
         retryAfter: retryAfterOf(error.headers),
       });
     }
-    if (error instanceof Anthropic.APIConnectionTimeoutError && !signal.aborted) return this.errors.timeout();
+    if (error instanceof Anthropic.APIConnectionTimeoutError && !signal.aborted)
+      return this.errors.timeout();
     return this.errors.fromTransport(error, signal, false);
   }
 }

@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Options, Tool } from 'ollama';
-import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, Usage } from '../../common/chat.types.js';
+import type {
+  ChatRequest as OllamaChatRequest,
+  ChatResponse,
+  Message as OllamaMessage,
+  Options,
+  Tool,
+} from 'ollama';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  Usage,
+} from '../../common/chat.types.js';
 import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
 import type { ConnectorDefaults } from '../connectors.config.js';
 
@@ -27,7 +39,8 @@ export function toOllamaRequest(
   if (tools?.length) body.tools = tools;
   const format = request.response_format;
   if (format?.type === 'json_object') body.format = 'json';
-  else if (format?.type === 'json_schema' && format.json_schema.schema) body.format = format.json_schema.schema;
+  else if (format?.type === 'json_schema' && format.json_schema.schema)
+    body.format = format.json_schema.schema;
 
   const options: Partial<Options> = {};
   const temperature = request.temperature ?? defaults.temperature;
@@ -36,10 +49,12 @@ export function toOllamaRequest(
   if (topP !== undefined) options.top_p = topP;
   const limit = request.max_completion_tokens ?? request.max_tokens ?? defaults.max_tokens;
   if (limit !== undefined) options.num_predict = limit;
-  if (request.stop !== undefined) options.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.stop !== undefined)
+    options.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.seed !== undefined) options.seed = request.seed;
   if (request.presence_penalty !== undefined) options.presence_penalty = request.presence_penalty;
-  if (request.frequency_penalty !== undefined) options.frequency_penalty = request.frequency_penalty;
+  if (request.frequency_penalty !== undefined)
+    options.frequency_penalty = request.frequency_penalty;
   if (Object.keys(options).length) body.options = options;
   return body;
 }
@@ -68,17 +83,25 @@ function toMessage(message: ChatMessage, i: number, toolNames: Map<string, strin
       return { role: 'system', content: textOf(message.content, param, false).text };
     case 'user': {
       const { text, images } = textOf(message.content, param, true);
-      return images.length ? { role: 'user', content: text, images } : { role: 'user', content: text };
+      return images.length
+        ? { role: 'user', content: text, images }
+        : { role: 'user', content: text };
     }
     case 'assistant': {
-      const out: OllamaMessage = { role: 'assistant', content: textOf(message.content, param, false).text };
+      const out: OllamaMessage = {
+        role: 'assistant',
+        content: textOf(message.content, param, false).text,
+      };
       if (message.tool_calls?.length) {
         out.tool_calls = message.tool_calls.map((call, j) => {
           toolNames.set(call.id, call.function.name);
           return {
             function: {
               name: call.function.name,
-              arguments: toolArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+              arguments: toolArguments(
+                call.function.arguments,
+                `messages[${i}].tool_calls[${j}].function.arguments`,
+              ),
             },
           };
         });
@@ -86,7 +109,10 @@ function toMessage(message: ChatMessage, i: number, toolNames: Map<string, strin
       return out;
     }
     case 'tool': {
-      const out: OllamaMessage = { role: 'tool', content: textOf(message.content, param, false).text };
+      const out: OllamaMessage = {
+        role: 'tool',
+        content: textOf(message.content, param, false).text,
+      };
       const name = message.tool_call_id ? toolNames.get(message.tool_call_id) : undefined;
       if (name) out.tool_name = name;
       return out;
@@ -94,7 +120,11 @@ function toMessage(message: ChatMessage, i: number, toolNames: Map<string, strin
   }
 }
 
-function textOf(content: ChatMessage['content'], param: string, imagesAllowed: boolean): { text: string; images: string[] } {
+function textOf(
+  content: ChatMessage['content'],
+  param: string,
+  imagesAllowed: boolean,
+): { text: string; images: string[] } {
   if (content === undefined || content === null) return { text: '', images: [] };
   if (typeof content === 'string') return { text: content, images: [] };
   const texts: string[] = [];
@@ -104,7 +134,11 @@ function textOf(content: ChatMessage['content'], param: string, imagesAllowed: b
     else if (part.type === 'refusal') texts.push(part.refusal);
     else if (part.type === 'image_url' && imagesAllowed) {
       const data = DATA_URL.exec(part.image_url.url);
-      if (!data) throw unsupported('Ollama takes images as data: URLs only (it cannot fetch http URLs)', `${param}[${j}]`);
+      if (!data)
+        throw unsupported(
+          'Ollama takes images as data: URLs only (it cannot fetch http URLs)',
+          `${param}[${j}]`,
+        );
       images.push(data[2]);
     } else {
       throw unsupported(`Ollama does not take ${part.type} content here`, `${param}[${j}]`);
@@ -117,7 +151,8 @@ function toolArguments(args: string, param: string): Record<string, unknown> {
   if (!args.trim()) return {};
   try {
     const value: unknown = JSON.parse(args);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
   } catch {
     // reported below
   }
@@ -151,7 +186,10 @@ export class OllamaTranslator {
         out.push({
           type: 'tool_call',
           index: this.tools++,
-          id: typeof given === 'string' && given ? given : `call_${randomBytes(12).toString('base64url')}`,
+          id:
+            typeof given === 'string' && given
+              ? given
+              : `call_${randomBytes(12).toString('base64url')}`,
           name: call.function.name,
           arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
         });
@@ -159,7 +197,10 @@ export class OllamaTranslator {
     }
     if (!line.done) return false;
     out.push({ type: 'usage', usage: toUsage(line) });
-    out.push({ type: 'finish', reason: this.tools > 0 ? 'tool_calls' : line.done_reason === 'length' ? 'length' : 'stop' });
+    out.push({
+      type: 'finish',
+      reason: this.tools > 0 ? 'tool_calls' : line.done_reason === 'length' ? 'length' : 'stop',
+    });
     return true;
   }
 }
@@ -167,5 +208,9 @@ export class OllamaTranslator {
 export function toUsage(line: OllamaLine): Usage {
   const prompt = line.prompt_eval_count ?? 0;
   const completion = line.eval_count ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
 }

@@ -74,7 +74,8 @@ export class OllamaConnector implements Connector {
       // Left early (the consumer stopped): close the upstream request now.
       if (!res.body.destroyed) res.body.destroy();
     }
-    if (!done && !signal.aborted) throw this.errors.malformed('ended the answer before "done": true');
+    if (!done && !signal.aborted)
+      throw this.errors.malformed('ended the answer before "done": true');
   }
 
   async listModels({ signal }: { signal: AbortSignal }): Promise<string[]> {
@@ -96,13 +97,21 @@ export class OllamaConnector implements Connector {
       throw this.errors.malformed('sent a line that is not JSON');
     }
     for (const line of lines) {
-      if (line.error !== undefined) throw this.errors.malformed(`reported an error mid-stream: ${this.errors.scrub(String(line.error))}`);
+      if (line.error !== undefined)
+        throw this.errors.malformed(
+          `reported an error mid-stream: ${this.errors.scrub(String(line.error))}`,
+        );
     }
     return lines;
   }
 
   /** One request with the connector's retries; resolves once a 2xx response's headers arrived. */
-  private async send(method: Dispatcher.HttpMethod, path: string, body: string | undefined, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  private async send(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     try {
       return await this.http.send({
         method,
@@ -111,7 +120,11 @@ export class OllamaConnector implements Connector {
         body,
         signal,
         toError: (status, text, headers) =>
-          this.errors.fromStatus({ status, message: errorMessage(text), retryAfter: headers.get('retry-after') ?? undefined }),
+          this.errors.fromStatus({
+            status,
+            message: errorMessage(text),
+            retryAfter: headers.get('retry-after') ?? undefined,
+          }),
       });
     } catch (error) {
       throw this.errors.fromTransport(error, signal, false);
@@ -128,4 +141,3 @@ function errorMessage(text: string): string | undefined {
   }
   return text || undefined;
 }
-

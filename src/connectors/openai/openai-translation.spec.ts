@@ -1,13 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ChatEvent } from '../../common/chat.types.js';
 import { ConnectorDefaults } from '../connectors.config.js';
-import { chunkEvents, completionEvents, toOpenAiParams, type StreamData } from './openai-translation.js';
+import {
+  chunkEvents,
+  completionEvents,
+  toOpenAiParams,
+  type StreamData,
+} from './openai-translation.js';
 
 describe('toOpenAiParams', () => {
   const messages = [{ role: 'user' as const, content: 'hi' }];
 
   it('passes the request through with the upstream model', () => {
-    expect(toOpenAiParams({ messages, temperature: 0.2, stop: ['x'], user: 'u' }, 'gpt-x', new ConnectorDefaults())).toEqual({
+    expect(
+      toOpenAiParams(
+        { messages, temperature: 0.2, stop: ['x'], user: 'u' },
+        'gpt-x',
+        new ConnectorDefaults(),
+      ),
+    ).toEqual({
       model: 'gpt-x',
       messages,
       temperature: 0.2,
@@ -17,9 +28,21 @@ describe('toOpenAiParams', () => {
   });
 
   it('fills unset fields from the config defaults, never over the client', () => {
-    const defaults = Object.assign(new ConnectorDefaults(), { max_tokens: 100, temperature: 0.5, top_p: 0.8 });
-    expect(toOpenAiParams({ messages }, 'm', defaults)).toEqual({ model: 'm', messages, max_tokens: 100, temperature: 0.5, top_p: 0.8 });
-    expect(toOpenAiParams({ messages, max_completion_tokens: 5, temperature: 0 }, 'm', defaults)).toEqual({
+    const defaults = Object.assign(new ConnectorDefaults(), {
+      max_tokens: 100,
+      temperature: 0.5,
+      top_p: 0.8,
+    });
+    expect(toOpenAiParams({ messages }, 'm', defaults)).toEqual({
+      model: 'm',
+      messages,
+      max_tokens: 100,
+      temperature: 0.5,
+      top_p: 0.8,
+    });
+    expect(
+      toOpenAiParams({ messages, max_completion_tokens: 5, temperature: 0 }, 'm', defaults),
+    ).toEqual({
       model: 'm',
       messages,
       max_completion_tokens: 5,
@@ -31,16 +54,40 @@ describe('toOpenAiParams', () => {
 
 describe('OpenAI answers as events', () => {
   const chunk = (delta: object, finish: string | null = null, usage?: object): StreamData =>
-    ({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}) }) as StreamData;
+    ({
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...(usage ? { usage } : {}),
+    }) as StreamData;
 
   it('maps content, tool-call fragments, finish and usage chunks', () => {
     const out: ChatEvent[] = [];
     expect(chunkEvents(chunk({ role: 'assistant', content: '' }), out)).toBe(false);
     chunkEvents(chunk({ content: 'Hi' }), out);
-    chunkEvents(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }), out);
+    chunkEvents(
+      chunk({
+        tool_calls: [
+          { index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } },
+        ],
+      }),
+      out,
+    );
     chunkEvents(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":' } }] }), out);
     expect(chunkEvents(chunk({}, 'function_call'), out)).toBe(true);
-    chunkEvents({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } } as StreamData, out);
+    chunkEvents(
+      {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [],
+        usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+      } as StreamData,
+      out,
+    );
     expect(out).toEqual([
       { type: 'text', text: 'Hi' },
       { type: 'tool_call', index: 0, id: 'call_1', name: 'f' },
@@ -52,10 +99,28 @@ describe('OpenAI answers as events', () => {
 
   it('keeps cached and reasoning token details', () => {
     const out: ChatEvent[] = [];
-    chunkEvents(chunk({}, 'stop', { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 2 } }), out);
+    chunkEvents(
+      chunk({}, 'stop', {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        prompt_tokens_details: { cached_tokens: 4 },
+        completion_tokens_details: { reasoning_tokens: 2 },
+      }),
+      out,
+    );
     expect(out).toEqual([
       { type: 'finish', reason: 'stop' },
-      { type: 'usage', usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 2 } } },
+      {
+        type: 'usage',
+        usage: {
+          prompt_tokens: 10,
+          completion_tokens: 5,
+          total_tokens: 15,
+          prompt_tokens_details: { cached_tokens: 4 },
+          completion_tokens_details: { reasoning_tokens: 2 },
+        },
+      },
     ]);
   });
 
@@ -74,7 +139,9 @@ describe('OpenAI answers as events', () => {
             role: 'assistant',
             content: 'Calling.',
             refusal: null,
-            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } },
+            ],
           },
         },
       ],

@@ -27,13 +27,22 @@ const PASSED = [
  * The neutral request is OpenAI's own shape: it passes through, with the upstream model and
  * the connector's defaults for what the client left unset.
  */
-export function toOpenAiParams(request: ChatRequest, model: string, defaults: ConnectorDefaults): CreateParams {
+export function toOpenAiParams(
+  request: ChatRequest,
+  model: string,
+  defaults: ConnectorDefaults,
+): CreateParams {
   const params: Record<string, unknown> = { model, messages: request.messages };
   for (const key of PASSED) if (request[key] !== undefined) params[key] = request[key];
-  if (defaults.max_tokens !== undefined && params.max_tokens === undefined && params.max_completion_tokens === undefined) {
+  if (
+    defaults.max_tokens !== undefined &&
+    params.max_tokens === undefined &&
+    params.max_completion_tokens === undefined
+  ) {
     params.max_tokens = defaults.max_tokens;
   }
-  if (defaults.temperature !== undefined && params.temperature === undefined) params.temperature = defaults.temperature;
+  if (defaults.temperature !== undefined && params.temperature === undefined)
+    params.temperature = defaults.temperature;
   if (defaults.top_p !== undefined && params.top_p === undefined) params.top_p = defaults.top_p;
   return params as unknown as CreateParams;
 }
@@ -47,7 +56,8 @@ export function toUsage(usage: OpenAI.CompletionUsage): Usage {
   const cached = usage.prompt_tokens_details?.cached_tokens;
   if (typeof cached === 'number') out.prompt_tokens_details = { cached_tokens: cached };
   const reasoning = usage.completion_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === 'number') out.completion_tokens_details = { reasoning_tokens: reasoning };
+  if (typeof reasoning === 'number')
+    out.completion_tokens_details = { reasoning_tokens: reasoning };
   return out;
 }
 
@@ -75,12 +85,19 @@ export function completionEvents(completion: OpenAI.ChatCompletion): ChatEvent[]
     else if (refusal) events.push({ type: 'text', text: refusal });
     tool_calls?.forEach((call, index) => {
       if (call.type === 'function') {
-        events.push({ type: 'tool_call', index, id: call.id, name: call.function.name, arguments: call.function.arguments });
+        events.push({
+          type: 'tool_call',
+          index,
+          id: call.id,
+          name: call.function.name,
+          arguments: call.function.arguments,
+        });
       }
     });
   }
   if (completion.usage) events.push({ type: 'usage', usage: toUsage(completion.usage) });
-  if (choice?.finish_reason) events.push({ type: 'finish', reason: toFinishReason(choice.finish_reason) });
+  if (choice?.finish_reason)
+    events.push({ type: 'finish', reason: toFinishReason(choice.finish_reason) });
   return events;
 }
 
@@ -101,7 +118,10 @@ export function chunkEvents(chunk: StreamData, out: ChatEvent[]): boolean {
       else if (delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (delta.tool_calls) {
         for (const call of delta.tool_calls) {
-          const event: Extract<ChatEvent, { type: 'tool_call' }> = { type: 'tool_call', index: call.index };
+          const event: Extract<ChatEvent, { type: 'tool_call' }> = {
+            type: 'tool_call',
+            index: call.index,
+          };
           if (call.id) event.id = call.id;
           if (call.function?.name) event.name = call.function.name;
           if (call.function?.arguments) event.arguments = call.function.arguments;

@@ -7,7 +7,12 @@ import { parseJson, requireModel, sdkLogger } from '../connector-support.js';
 import { SseDecoder } from '../sse-decoder.js';
 import { retryAfterOf, UpstreamErrors } from '../upstream-errors.js';
 import type { UpstreamHttp } from '../upstream-http.js';
-import { chunkEvents, completionEvents, toOpenAiParams, type StreamData } from './openai-translation.js';
+import {
+  chunkEvents,
+  completionEvents,
+  toOpenAiParams,
+  type StreamData,
+} from './openai-translation.js';
 
 /**
  * OpenAI and every OpenAI-compatible server (vLLM, LM Studio, llama.cpp, Ollama's `/v1`).
@@ -57,10 +62,19 @@ export class OpenAiConnector implements Connector {
     const params = toOpenAiParams(request, model, this.config.defaults);
     const { signal } = options;
     const stream = options.stream !== false;
-    const body = JSON.stringify(stream ? { ...params, stream: true, stream_options: { include_usage: true } } : params);
+    const body = JSON.stringify(
+      stream ? { ...params, stream: true, stream_options: { include_usage: true } } : params,
+    );
     let res;
     try {
-      res = await this.http.send({ method: 'POST', url: this.url, headers: this.headers, body, signal, toError: sdkError });
+      res = await this.http.send({
+        method: 'POST',
+        url: this.url,
+        headers: this.headers,
+        body,
+        signal,
+        toError: sdkError,
+      });
     } catch (error) {
       throw this.failure(error, signal);
     }
@@ -91,8 +105,12 @@ export class OpenAiConnector implements Connector {
             break;
           }
           const chunk = parseJson<StreamData>(data);
-          if (chunk === undefined) throw this.errors.malformed('sent a stream event that is not JSON');
-          if (chunk.error) throw this.errors.malformed(`reported an error mid-stream: ${this.errors.scrub(String(chunk.error.message ?? 'unknown'))}`);
+          if (chunk === undefined)
+            throw this.errors.malformed('sent a stream event that is not JSON');
+          if (chunk.error)
+            throw this.errors.malformed(
+              `reported an error mid-stream: ${this.errors.scrub(String(chunk.error.message ?? 'unknown'))}`,
+            );
           if (chunkEvents(chunk, events)) finished = true;
           for (const event of events) yield event;
           events.length = 0;
@@ -104,7 +122,8 @@ export class OpenAiConnector implements Connector {
       // Left early (the consumer stopped): close the upstream request now.
       if (!res.body.destroyed) res.body.destroy();
     }
-    if (!finished && !signal.aborted) throw this.errors.malformed('ended the stream before finishing the answer');
+    if (!finished && !signal.aborted)
+      throw this.errors.malformed('ended the stream before finishing the answer');
   }
 
   async listModels({ signal }: { signal: AbortSignal }): Promise<string[]> {
@@ -128,7 +147,8 @@ export class OpenAiConnector implements Connector {
         retryAfter: retryAfterOf(error.headers),
       });
     }
-    if (error instanceof OpenAI.APIConnectionTimeoutError && !signal.aborted) return this.errors.timeout();
+    if (error instanceof OpenAI.APIConnectionTimeoutError && !signal.aborted)
+      return this.errors.timeout();
     return this.errors.fromTransport(error, signal, false);
   }
 }

@@ -24,7 +24,11 @@ export class ChatLogic implements OrchestrationLogicHandler<ChatParams> {
    */
   run(request: ChatRequest, ctx: OrchestrationContext<ChatParams>): AsyncIterable<ChatEvent> {
     const connector = ctx.connectors.get(ctx.params.connector);
-    return connector.chat(request, { signal: ctx.signal, model: ctx.params.model, stream: ctx.stream });
+    return connector.chat(request, {
+      signal: ctx.signal,
+      model: ctx.params.model,
+      stream: ctx.stream,
+    });
   }
 
   /** One URN per configured connector (its default model). */
