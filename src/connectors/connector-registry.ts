@@ -18,7 +18,7 @@ export class ConnectorRegistry implements ConnectorProvider, OnModuleDestroy {
   constructor(@Inject(connectorsConfig.KEY) configs: ConnectorConfig[], secrets: SecretsService) {
     checkUniqueNames(configs);
     for (const config of configs) {
-      // The key is revealed only here, into the SDK client that sends it.
+      // The key is revealed only here, into the adapter that sends it upstream.
       const apiKey = config.apiKey ? secrets.get(config.apiKey).reveal() : undefined;
       const http = new UpstreamHttp({
         timeoutMs: config.timeoutMs,
