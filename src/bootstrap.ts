@@ -23,6 +23,8 @@ export async function createApp(options: AppOptions = {}): Promise<NestExpressAp
   const server = app.get<ServerConfig>(serverConfig.KEY);
   app.useBodyParser('json', { limit: server.bodyLimit });
   app.disable('x-powered-by');
+  // ETags hash every JSON body; API responses are never revalidated.
+  app.set('etag', false);
   return app;
 }
 

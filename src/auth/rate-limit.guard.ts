@@ -41,6 +41,7 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
   private readonly log = new Logger('RateLimit');
   private readonly plans = new WeakMap<Request, Plan>();
   private readonly counted = new WeakMap<Request, Counted[]>();
+  private readonly limiting: boolean;
 
   constructor(
     @nestThrottler.InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -52,6 +53,7 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
     private readonly audit: AuditLog,
   ) {
     super(options, storage, reflector);
+    this.limiting = config.enabled && (config.tiers.size > 0 || config.ols.size > 0);
   }
 
   /** Our throttlers come from the rate-limit config, resolved per request from the caller's plan. */
@@ -86,6 +88,8 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Nothing configured to limit: stay off the hot path entirely.
+    if (!this.limiting) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
     let tokens: TokenWindow[];

@@ -26,9 +26,13 @@ export function activeLogging(): ActiveLogging | undefined {
   return active;
 }
 
-/** Standard output, opened once per process (pino's own default stream). */
+/**
+ * Standard output, opened once per process. Asynchronous: a request never waits for a
+ * write syscall, lines that pile up during one write go out together, and pino flushes
+ * what is left when the process exits.
+ */
 export function stdoutDestination(): DestinationStream {
-  return (stdout ??= pino.destination(1));
+  return (stdout ??= pino.destination({ dest: 1, sync: false }));
 }
 
 /** The stream handed to pino: writes each (already scrubbed) line to the active app's destination. */

@@ -5,7 +5,7 @@ import type { RequestLogFields } from '../logging/request-log.js';
 import { TemplatesService } from '../templates/templates.service.js';
 import { ToolsetsService } from '../toolsets/toolsets.service.js';
 import type { RegisteredLogic } from './logic-registry.js';
-import type { CallerIdentity, OrchestrationContext } from './orchestration-logic.js';
+import type { CallerIdentity, OrchestrationContext, ToolsetFactory } from './orchestration-logic.js';
 import { TokenCounterService } from './token-counter.service.js';
 
 /** What the protocol layer knows about one call. */
@@ -33,6 +33,8 @@ export class OrchestrationService {
   ) {}
 
   run(request: ChatRequest, call: LogicCall): AsyncIterable<ChatEvent> {
+    const toolsets = this.toolsets;
+    let tools: ToolsetFactory | undefined;
     const ctx: OrchestrationContext = {
       params: call.params,
       urn: call.urn,
@@ -40,7 +42,10 @@ export class OrchestrationService {
       caller: call.caller,
       signal: call.signal,
       tokens: this.tokens,
-      tools: this.toolsets.forCall({ signal: call.signal, caller: call.caller }),
+      // Built on first use: most OLs (chat, echo) never touch tools.
+      get tools() {
+        return (tools ??= toolsets.forCall({ signal: call.signal, caller: call.caller }));
+      },
       templates: this.templates,
       connectors: {
         // The request's log line names the connector(s) the OL used.

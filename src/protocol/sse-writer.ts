@@ -42,10 +42,22 @@ export async function writeSse(
     `data: {"id":"${meta.id}","object":"chat.completion.chunk","created":${meta.created},` +
     `"model":${JSON.stringify(meta.model)},`;
   const head = `${base}"choices":[{"index":0,"delta":`;
-  const write = async (text: string): Promise<void> => {
+  // Events produced in the same tick (one upstream read often holds several) leave as one
+  // write — one syscall, one HTTP chunk — at the end of that tick: never held longer.
+  let pending = '';
+  let draining: Promise<unknown> | undefined;
+  const flush = (): void => {
+    if (!pending || res.writableEnded) return;
+    const text = pending;
+    pending = '';
     if (!res.write(text) && !options.signal.aborted) {
-      await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      draining = Promise.race([once(res, 'drain'), once(res, 'close')]).finally(() => (draining = undefined));
     }
+  };
+  const write = async (text: string): Promise<void> => {
+    if (draining) await draining;
+    if (!pending) process.nextTick(flush);
+    pending += text;
   };
   const chunk = (delta: string, finish: FinishReason | null = null): string =>
     `${head}${delta},"logprobs":null,"finish_reason":${finish ? `"${finish}"` : 'null'}}]${usageField}}\n\n`;
@@ -96,7 +108,8 @@ export async function writeSse(
     options.onError(error);
     await write(`data: ${JSON.stringify(options.mapError(error).body)}\n\n${DONE}`);
   } finally {
-    res.end();
+    res.end(options.signal.aborted ? undefined : pending);
+    pending = '';
     if (!next.done) await iterator.return?.().catch(() => undefined);
   }
 }

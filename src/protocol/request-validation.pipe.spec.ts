@@ -1,0 +1,130 @@
+import { describe, expect, it } from '@jest/globals';
+import { ValidationPipe } from '@nestjs/common';
+import { Ajv } from 'ajv';
+import { toChatRequest } from './chat-request.mapper.js';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
+import { chatCompletionRequestSchema } from './dto/chat-completion-request.schema.js';
+import { DTO_VALIDATION, RequestValidationPipe } from './request-validation.pipe.js';
+
+const fast = new Ajv({ allowUnionTypes: true }).compile(chatCompletionRequestSchema);
+const dtoPipe = new ValidationPipe(DTO_VALIDATION);
+const body = { type: 'body' as const, metatype: ChatCompletionRequestDto };
+
+/** What the DTO path yields for a body, or undefined when it refuses it. */
+async function viaDto(value: unknown): Promise<unknown> {
+  try {
+    const dto = (await dtoPipe.transform(structuredClone(value), body)) as ChatCompletionRequestDto;
+    return JSON.parse(JSON.stringify(toChatRequest(dto)));
+  } catch {
+    return undefined;
+  }
+}
+
+const samples: Record<string, unknown>[] = [
+  { model: 'urn:mvp:echo', messages: [{ role: 'user', content: 'hi' }] },
+  {
+    model: 'urn:mvp:chat:connector=a',
+    stream: true,
+    stream_options: { include_usage: true },
+    temperature: 0.7,
+    top_p: 1,
+    max_tokens: 100,
+    max_completion_tokens: 200,
+    presence_penalty: -1,
+    frequency_penalty: 0.5,
+    n: 1,
+    stop: ['END'],
+    seed: 42,
+    logprobs: false,
+    top_logprobs: 2,
+    reasoning_effort: 'low',
+    parallel_tool_calls: true,
+    logit_bias: { '50256': -100 },
+    response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' }, strict: true } },
+    user: 'u-1',
+    metadata: { ignored: true },
+    messages: [
+      { role: 'system', content: 'be nice' },
+      { role: 'developer', content: [{ type: 'text', text: 'rules' }] },
+      { role: 'user', name: 'alice', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA', detail: 'low' } }] },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'done' },
+      { role: 'assistant', content: 'ok', refusal: null },
+    ],
+    tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object' }, strict: null } }],
+    tool_choice: { type: 'function', function: { name: 'f' } },
+  },
+  { model: 'm', messages: [{ role: 'assistant' }], stream: null, stop: 'x', tool_choice: 'auto', user: { id: 'u', name: 'n' } },
+];
+
+/** Deterministic pseudo-random mutations: wrong types, out-of-range values, extra and missing fields. */
+function* mutations(seed: number): Generator<unknown> {
+  let state = seed;
+  const rand = (n: number): number => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % n;
+  };
+  const oddities: unknown[] = [null, 0, -3, 2.5, 1e9, '', 'x', true, [], [1], {}, { a: 1 }, 'function', 'tool', 'user'];
+  const paths = (node: unknown, prefix: (string | number)[] = []): (string | number)[][] => {
+    if (typeof node !== 'object' || node === null) return [prefix];
+    const entries = Array.isArray(node) ? node.map((v, i) => [i, v] as const) : Object.entries(node);
+    return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
+  };
+  for (let i = 0; i < 3000; i++) {
+    const sample = structuredClone(samples[rand(samples.length)]);
+    const all = paths(sample).filter((p) => p.length > 0);
+    for (let m = 0, count = 1 + rand(2); m < count; m++) {
+      const path = all[rand(all.length)];
+      let parent: Record<string | number, unknown> = sample;
+      for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+      if (typeof parent !== 'object' || parent === null) continue;
+      const key = path[path.length - 1];
+      switch (rand(3)) {
+        case 0:
+          parent[key] = oddities[rand(oddities.length)];
+          break;
+        case 1:
+          if (Array.isArray(parent)) parent.splice(Number(key), 1);
+          else delete parent[key];
+          break;
+        default:
+          if (!Array.isArray(parent)) parent[`extra${rand(3)}`] = oddities[rand(oddities.length)];
+      }
+    }
+    yield sample;
+  }
+}
+
+describe('RequestValidationPipe fast path', () => {
+  it('takes the common well-formed bodies', () => {
+    for (const sample of samples) expect(fast(sample)).toBe(true);
+  });
+
+  it('yields exactly what the DTO path yields for every body it takes', async () => {
+    for (const sample of samples) {
+      expect(await viaDto(sample)).toEqual(JSON.parse(JSON.stringify(toChatRequest(sample as unknown as ChatCompletionRequestDto))));
+    }
+  });
+
+  it('never takes a body the DTO refuses or would change (3000 mutated bodies)', async () => {
+    let taken = 0;
+    let refused = 0;
+    for (const mutated of mutations(7)) {
+      const dto = await viaDto(mutated);
+      if (dto === undefined) refused++;
+      if (!fast(mutated)) continue;
+      taken++;
+      expect(dto).toEqual(JSON.parse(JSON.stringify(toChatRequest(mutated as ChatCompletionRequestDto))));
+    }
+    // The mutations exercise both sides.
+    expect(taken).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(300);
+  });
+
+  it('leaves errors to the DTO, which names the param', async () => {
+    const pipe = new RequestValidationPipe();
+    await expect(
+      pipe.transform({ model: 'm', messages: [{ role: 'user', content: 5 }] }, body),
+    ).rejects.toMatchObject({ param: 'messages[0].content' });
+  });
+});
