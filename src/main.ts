@@ -26,7 +26,9 @@ function exitOnBootFailure(error: unknown, logged: boolean): never {
   if (error instanceof ConfigurationError || error instanceof SecretsError) {
     process.stderr.write(`${error.message}\n`);
   } else if (!logged) {
-    process.stderr.write(`Boot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `Boot failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 }

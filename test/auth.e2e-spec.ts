@@ -10,10 +10,26 @@ import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-fi
 import { assertMatchesSpec } from './support/openai-spec.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
-const alice: TestKey = { id: 'alice-laptop', user: 'alice', key: newKey(), ols: ['echo', 'whoami', 'workspace'] };
-const bob: TestKey = { id: 'bob-1', user: 'bob', key: newKey(), ols: ['reverse:by=words', 'workspace'] };
+const alice: TestKey = {
+  id: 'alice-laptop',
+  user: 'alice',
+  key: newKey(),
+  ols: ['echo', 'whoami', 'workspace'],
+};
+const bob: TestKey = {
+  id: 'bob-1',
+  user: 'bob',
+  key: newKey(),
+  ols: ['reverse:by=words', 'workspace'],
+};
 const off: TestKey = { id: 'off-1', user: 'mallory', key: newKey(), ols: ['*'], disabled: true };
-const webui: TestKey = { id: 'open-webui', user: 'webui', key: newKey(), ols: ['*'], trustForwardedUser: true };
+const webui: TestKey = {
+  id: 'open-webui',
+  user: 'webui',
+  key: newKey(),
+  ols: ['*'],
+  trustForwardedUser: true,
+};
 const later: TestKey = { id: 'later-1', user: 'dora', key: newKey(), ols: ['echo'] };
 const allKeys = [alice, bob, off, webui, later];
 
@@ -45,7 +61,8 @@ const chat = (model: string, headers: Record<string, string>) =>
     body: JSON.stringify({ model, messages: hi }),
   });
 
-const auditEvents = (event: string) => t.logs.entries().filter((e) => e.audit === true && e.event === event);
+const auditEvents = (event: string) =>
+  t.logs.entries().filter((e) => e.audit === true && e.event === event);
 
 beforeAll(async () => {
   dir = secretsDir();
@@ -62,16 +79,26 @@ describe('authentication', () => {
     const res = await chat('urn:mvp:echo', {});
     expect(res.status).toBe(401);
     assertMatchesSpec('ErrorResponse', res.body);
-    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
+    expect(res.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      param: null,
+    });
     expect(auditEvents('auth.failed').some((e) => e.reason === 'missing')).toBe(true);
   });
 
   it('401 for an unknown key and for a disabled one, with the same answer', async () => {
-    const unknown = await client(newKey()).models.list().catch((e: unknown) => e);
-    const disabled = await client(off).chat.completions.create({ model: 'urn:mvp:echo', messages: hi }).catch((e: unknown) => e);
+    const unknown = await client(newKey())
+      .models.list()
+      .catch((e: unknown) => e);
+    const disabled = await client(off)
+      .chat.completions.create({ model: 'urn:mvp:echo', messages: hi })
+      .catch((e: unknown) => e);
     for (const error of [unknown, disabled]) {
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
-      expect((error as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
+      expect((error as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe(
+        'invalid_api_key',
+      );
       expect((error as Error).message).toContain('Incorrect API key provided.');
     }
     const reasons = auditEvents('auth.failed').map((e) => [e.reason, e.keyId]);
@@ -84,7 +111,11 @@ describe('authentication', () => {
   });
 
   it('accepts the key as Bearer, api-key or x-api-key', async () => {
-    const ways: Array<Record<string, string>> = [{ authorization: `Bearer ${alice.key}` }, { 'api-key': alice.key }, { 'x-api-key': alice.key }];
+    const ways: Array<Record<string, string>> = [
+      { authorization: `Bearer ${alice.key}` },
+      { 'api-key': alice.key },
+      { 'x-api-key': alice.key },
+    ];
     for (const headers of ways) {
       const res = await chat('urn:mvp:echo', headers);
       expect(res.status).toBe(200);
@@ -98,31 +129,53 @@ describe('authentication', () => {
   it('logs the user and key id on the request line', async () => {
     await client(alice).models.list();
     await sleep(20);
-    const line = t.logs.entries().find((e) => e.keyId === 'alice-laptop' && (e.req as { url?: string })?.url === '/v1/models');
+    const line = t.logs
+      .entries()
+      .find((e) => e.keyId === 'alice-laptop' && (e.req as { url?: string })?.url === '/v1/models');
     expect(line).toMatchObject({ user: 'alice' });
   });
 });
 
 describe('authorization', () => {
   it('lists only the models a key may use (key patterns, then OL policies)', async () => {
-    const ids = async (key: TestKey) => (await client(key).models.list()).data.map((m) => m.id).sort();
-    expect(await ids(alice)).toEqual(['urn:mvp:echo', 'urn:mvp:whoami', 'urn:mvp:workspace:workspace=/srv/alice']);
-    expect(await ids(bob)).toEqual(['urn:mvp:reverse:by=words', 'urn:mvp:workspace:workspace=/srv/bob']);
+    const ids = async (key: TestKey) =>
+      (await client(key).models.list()).data.map((m) => m.id).sort();
+    expect(await ids(alice)).toEqual([
+      'urn:mvp:echo',
+      'urn:mvp:whoami',
+      'urn:mvp:workspace:workspace=/srv/alice',
+    ]);
+    expect(await ids(bob)).toEqual([
+      'urn:mvp:reverse:by=words',
+      'urn:mvp:workspace:workspace=/srv/bob',
+    ]);
   });
 
   it('answers a model the key may not use as one that does not exist (404 model_not_found), audited', async () => {
-    const retrieved = await client(alice).models.retrieve('urn:mvp:reverse').catch((e: unknown) => e);
+    const retrieved = await client(alice)
+      .models.retrieve('urn:mvp:reverse')
+      .catch((e: unknown) => e);
     expect(retrieved).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((await client(bob).models.retrieve('urn:mvp:reverse:by=words')).id).toBe('urn:mvp:reverse:by=words');
+    expect((await client(bob).models.retrieve('urn:mvp:reverse:by=words')).id).toBe(
+      'urn:mvp:reverse:by=words',
+    );
 
     const res = await chat('urn:mvp:reverse', { authorization: `Bearer ${alice.key}` });
     expect(res.status).toBe(404);
     assertMatchesSpec('ErrorResponse', res.body);
     expect(res.body.error).toMatchObject({ code: 'model_not_found', param: 'model' });
     // bob may use reverse only by words: the default (by=chars) is not covered.
-    expect((await chat('urn:mvp:reverse', { authorization: `Bearer ${bob.key}` })).status).toBe(404);
-    expect((await chat('urn:mvp:reverse:by=words', { authorization: `Bearer ${bob.key}` })).status).toBe(200);
-    expect(auditEvents('access.denied').some((e) => e.keyId === 'alice-laptop' && e.urn === 'urn:mvp:reverse')).toBe(true);
+    expect((await chat('urn:mvp:reverse', { authorization: `Bearer ${bob.key}` })).status).toBe(
+      404,
+    );
+    expect(
+      (await chat('urn:mvp:reverse:by=words', { authorization: `Bearer ${bob.key}` })).status,
+    ).toBe(200);
+    expect(
+      auditEvents('access.denied').some(
+        (e) => e.keyId === 'alice-laptop' && e.urn === 'urn:mvp:reverse',
+      ),
+    ).toBe(true);
   });
 
   it('lets router errors through as they are', async () => {
@@ -133,11 +186,16 @@ describe('authorization', () => {
 
   it('applies an OL-registered policy after the key check: 403 with its reason, or through', async () => {
     const policy = t.app.get(UserWorkspacePolicy);
-    const ok = await client(alice).chat.completions.create({ model: 'urn:mvp:workspace:workspace=/srv/alice/docs', messages: hi });
+    const ok = await client(alice).chat.completions.create({
+      model: 'urn:mvp:workspace:workspace=/srv/alice/docs',
+      messages: hi,
+    });
     expect(ok.choices[0].message.content).toBe('working in /srv/alice/docs');
 
     for (const workspace of ['/srv/bob', '/srv/alice/../bob']) {
-      const res = await chat(`urn:mvp:workspace:workspace=${workspace}`, { authorization: `Bearer ${alice.key}` });
+      const res = await chat(`urn:mvp:workspace:workspace=${workspace}`, {
+        authorization: `Bearer ${alice.key}`,
+      });
       expect(res.status).toBe(403);
       assertMatchesSpec('ErrorResponse', res.body);
       expect(res.body.error).toMatchObject({
@@ -149,24 +207,44 @@ describe('authorization', () => {
     expect(policy.checked).toContainEqual({ user: 'alice', workspace: '/srv/bob' });
     // The key check comes first: the policy is not asked about models the key cannot use.
     const before = policy.checked.length;
-    expect((await chat('urn:mvp:workspace:workspace=/srv/bob', { authorization: `Bearer ${later.key}` })).status).toBe(401);
+    expect(
+      (await chat('urn:mvp:workspace:workspace=/srv/bob', { authorization: `Bearer ${later.key}` }))
+        .status,
+    ).toBe(401);
     expect(policy.checked.length).toBe(before);
   });
 });
 
 describe('identity given to the OL', () => {
   const whoami = async (key: TestKey, headers: Record<string, string> = {}, user?: string) => {
-    const res = await client(key, headers).chat.completions.create({ model: 'urn:mvp:whoami', messages: hi, ...(user ? { user } : {}) });
+    const res = await client(key, headers).chat.completions.create({
+      model: 'urn:mvp:whoami',
+      messages: hi,
+      ...(user ? { user } : {}),
+    });
     return JSON.parse(res.choices[0].message.content ?? '{}') as Record<string, unknown>;
   };
 
   it('is the validated key: user, key id, tier; OpenAI `user` only as end user', async () => {
-    expect(await whoami(alice)).toEqual({ userId: 'alice', keyId: 'alice-laptop', tier: 'default' });
-    expect(await whoami(alice, {}, 'root')).toEqual({ userId: 'alice', keyId: 'alice-laptop', tier: 'default', endUser: 'root' });
+    expect(await whoami(alice)).toEqual({
+      userId: 'alice',
+      keyId: 'alice-laptop',
+      tier: 'default',
+    });
+    expect(await whoami(alice, {}, 'root')).toEqual({
+      userId: 'alice',
+      keyId: 'alice-laptop',
+      tier: 'default',
+      endUser: 'root',
+    });
   });
 
   it("ignores Open WebUI's forwarded-user headers from an ordinary key", async () => {
-    expect(await whoami(alice, OPEN_WEBUI_HEADERS)).toEqual({ userId: 'alice', keyId: 'alice-laptop', tier: 'default' });
+    expect(await whoami(alice, OPEN_WEBUI_HEADERS)).toEqual({
+      userId: 'alice',
+      keyId: 'alice-laptop',
+      tier: 'default',
+    });
   });
 
   it('takes the end user and chat id from them for a key marked trustForwardedUser', async () => {
@@ -184,7 +262,10 @@ describe('key rotation', () => {
   it('picks up a changed key file without restart; a bad file keeps the last good set', async () => {
     expect((await chat('urn:mvp:echo', { authorization: `Bearer ${later.key}` })).status).toBe(401);
     writeKeyFile(dir, [alice, bob, off, webui, later]);
-    await waitFor(async () => (await chat('urn:mvp:echo', { authorization: `Bearer ${later.key}` })).status === 200);
+    await waitFor(
+      async () =>
+        (await chat('urn:mvp:echo', { authorization: `Bearer ${later.key}` })).status === 200,
+    );
     expect(auditEvents('keys.reloaded').length).toBeGreaterThan(0);
 
     await sleep(150);
@@ -198,16 +279,27 @@ describe('key rotation', () => {
 describe('booting without keys', () => {
   it('refuses a non-loopback bind, naming the way out', async () => {
     const error = await createApp({
-      config: { override: { server: { host: '0.0.0.0', port: 0 }, secrets: { dir: secretsDir() } }, env: {} },
+      config: {
+        override: { server: { host: '0.0.0.0', port: 0 }, secrets: { dir: secretsDir() } },
+        env: {},
+      },
       logDestination: { write: () => undefined },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/'0\.0\.0\.0' is not a loopback address and no API keys are configured/);
+    expect((error as Error).message).toMatch(
+      /'0\.0\.0\.0' is not a loopback address and no API keys are configured/,
+    );
     expect((error as Error).message).toMatch(/auth\.allowAnonymous: true/);
   });
 
   it('serves a non-loopback bind anonymously only when auth.allowAnonymous is set', async () => {
-    const app = await startApp({ config: { server: { host: '0.0.0.0' }, secrets: { dir: secretsDir() }, auth: { allowAnonymous: true } } });
+    const app = await startApp({
+      config: {
+        server: { host: '0.0.0.0' },
+        secrets: { dir: secretsDir() },
+        auth: { allowAnonymous: true },
+      },
+    });
     try {
       expect((await app.client.models.list()).data.length).toBeGreaterThan(0);
       expect(app.logs.text()).toMatch(/AUTHENTICATION IS OFF on 0\.0\.0\.0/);

@@ -218,13 +218,11 @@ describe('connector failures as clients see them', () => {
   });
 
   it('reports an Anthropic `event: error` mid-stream as an error event', async () => {
-    fakes
-      .get('anthropic')!
-      .script({
-        text: 'abcdefgh',
-        chunkSize: 2,
-        streamError: { after: 4, type: 'overloaded_error', message: 'Overloaded' },
-      });
+    fakes.get('anthropic')!.script({
+      text: 'abcdefgh',
+      chunkSize: 2,
+      streamError: { after: 4, type: 'overloaded_error', message: 'Overloaded' },
+    });
     const res = await post({ model: 'urn:mvp:chat:connector=anthropic', stream: true });
     const last = JSON.parse(res.events.at(-2)!) as { error?: { code: string } };
     expect(last.error?.code).toBe('upstream_unavailable');

@@ -45,7 +45,10 @@ describe('client disconnect', () => {
     for (let i = 0; i < 50 && !probeRecord.aborted.includes('disconnect-1'); i++) await sleep(10);
     expect(probeRecord.aborted).toContain('disconnect-1');
     // and the server keeps serving
-    const c = await t.client.chat.completions.create({ model: 'urn:mvp:echo', messages: [{ role: 'user', content: 'up' }] });
+    const c = await t.client.chat.completions.create({
+      model: 'urn:mvp:echo',
+      messages: [{ role: 'user', content: 'up' }],
+    });
     expect(c.choices[0].message.content).toBe('up');
   });
 

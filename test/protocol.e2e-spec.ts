@@ -20,7 +20,9 @@ describe('GET /v1/models', () => {
   it('lists every OL as an OpenAI model object, the example extension included', async () => {
     const page = await t.client.models.list();
     const ids = page.data.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(['urn:mvp:echo', 'urn:mvp:reverse', 'urn:mvp:probe']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['urn:mvp:echo', 'urn:mvp:reverse', 'urn:mvp:probe']),
+    );
     const raw = (await (await fetch(`${t.url}/v1/models`)).json()) as unknown;
     assertMatchesSpec('ListModelsResponse', raw);
   });
@@ -28,7 +30,11 @@ describe('GET /v1/models', () => {
   it('retrieves one model by URN and answers 404 model_not_found otherwise', async () => {
     const model = await t.client.models.retrieve('urn:mvp:reverse:by=words');
     assertMatchesSpec('Model', model);
-    expect(model).toMatchObject({ id: 'urn:mvp:reverse:by=words', object: 'model', owned_by: 'examples' });
+    expect(model).toMatchObject({
+      id: 'urn:mvp:reverse:by=words',
+      object: 'model',
+      owned_by: 'examples',
+    });
 
     const res = await fetch(`${t.url}/v1/models/urn:mvp:nothing`);
     expect(res.status).toBe(404);
@@ -50,12 +56,19 @@ describe('POST /v1/chat/completions', () => {
     expect(completion.id).toMatch(/^chatcmpl-/);
     expect(completion.model).toBe('urn:mvp:echo');
     expect(completion.object).toBe('chat.completion');
-    expect(completion.choices[0].message).toMatchObject({ role: 'assistant', content: 'Hello, orchestrated world! 🌍' });
+    expect(completion.choices[0].message).toMatchObject({
+      role: 'assistant',
+      content: 'Hello, orchestrated world! 🌍',
+    });
     expect(completion.choices[0].finish_reason).toBe('stop');
     // o200k_base: not the character count.
     expect(completion.usage!.completion_tokens).toBeGreaterThan(3);
-    expect(completion.usage!.completion_tokens).toBeLessThan('Hello, orchestrated world! 🌍'.length);
-    expect(completion.usage!.total_tokens).toBe(completion.usage!.prompt_tokens + completion.usage!.completion_tokens);
+    expect(completion.usage!.completion_tokens).toBeLessThan(
+      'Hello, orchestrated world! 🌍'.length,
+    );
+    expect(completion.usage!.total_tokens).toBe(
+      completion.usage!.prompt_tokens + completion.usage!.completion_tokens,
+    );
   });
 
   it('streams chunks whose deltas concatenate to the non-streamed content', async () => {
@@ -87,7 +100,12 @@ describe('POST /v1/chat/completions', () => {
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
     expect(sse.headers.get('x-request-id')).toBeTruthy();
     expect(sse.raw.endsWith('data: [DONE]\n\n')).toBe(true);
-    expect(sse.raw.split('\n\n').slice(0, -1).every((e) => e.startsWith('data: '))).toBe(true);
+    expect(
+      sse.raw
+        .split('\n\n')
+        .slice(0, -1)
+        .every((e) => e.startsWith('data: ')),
+    ).toBe(true);
     expect(sse.events.at(-1)).toBe('[DONE]');
     const chunks = sse.events.slice(0, -1).map((e) => JSON.parse(e) as Chunk);
     for (const chunk of chunks) assertMatchesSpec('CreateChatCompletionStreamResponse', chunk);
@@ -100,7 +118,11 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('omits the usage chunk when not asked', async () => {
-    const sse = await postRaw(`${t.url}/v1/chat/completions`, { model: 'urn:mvp:echo', messages, stream: true });
+    const sse = await postRaw(`${t.url}/v1/chat/completions`, {
+      model: 'urn:mvp:echo',
+      messages,
+      stream: true,
+    });
     const chunks = sse.events.slice(0, -1).map((e) => JSON.parse(e) as Chunk);
     expect(chunks.every((c) => c.choices.length === 1 && !('usage' in c))).toBe(true);
   });
@@ -117,12 +139,14 @@ describe('POST /v1/chat/completions', () => {
     ]);
 
     const stream = t.client.chat.completions.stream({ model, messages, stream: true });
-    for await (const chunk of stream) assertMatchesSpec('CreateChatCompletionStreamResponse', chunk);
+    for await (const chunk of stream)
+      assertMatchesSpec('CreateChatCompletionStreamResponse', chunk);
     const final = await stream.finalChatCompletion();
-    expect(final.choices[0].message.tool_calls?.map((c) => c.type === 'function' && c.function.arguments)).toEqual([
-      '{"q":"x"}',
-      '{}',
-    ]);
+    expect(
+      final.choices[0].message.tool_calls?.map(
+        (c) => c.type === 'function' && c.function.arguments,
+      ),
+    ).toEqual(['{"q":"x"}', '{}']);
   });
 
   it('accepts every OpenAI role, content parts, extra fields and an object `user`', async () => {
@@ -134,8 +158,18 @@ describe('POST /v1/chat/completions', () => {
         messages: [
           { role: 'developer', content: 'dev rules' },
           { role: 'system', content: [{ type: 'text', text: 'sys' }] },
-          { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'look' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
           { role: 'tool', tool_call_id: 'c1', content: 'result' },
           { role: 'user', content: 'go on', name: 'alice' },
         ],
@@ -153,8 +187,21 @@ describe('POST /v1/chat/completions', () => {
     });
     expect(res.status).toBe(200);
     const request = (await import('./fixtures/probe.logic.js')).probeRecord.requests.at(-1)!;
-    expect(request.messages.map((m) => m.role)).toEqual(['developer', 'system', 'user', 'assistant', 'tool', 'user']);
-    expect(request).toMatchObject({ temperature: 0.2, max_tokens: 50, max_completion_tokens: 60, seed: 7, user: 'u-42' });
+    expect(request.messages.map((m) => m.role)).toEqual([
+      'developer',
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      'user',
+    ]);
+    expect(request).toMatchObject({
+      temperature: 0.2,
+      max_tokens: 50,
+      max_completion_tokens: 60,
+      seed: 7,
+      user: 'u-42',
+    });
     expect(request).not.toHaveProperty('metadata');
     expect(request).not.toHaveProperty('params');
   });
@@ -165,7 +212,10 @@ describe('POST /v1/chat/completions', () => {
         const stream = i % 2 === 0;
         const content = `request number ${i}`;
         if (!stream) {
-          const c = await t.client.chat.completions.create({ model: 'urn:mvp:echo:chunk=3', messages: [{ role: 'user', content }] });
+          const c = await t.client.chat.completions.create({
+            model: 'urn:mvp:echo:chunk=3',
+            messages: [{ role: 'user', content }],
+          });
           return [content, c.choices[0].message.content];
         }
         const s = await t.client.chat.completions.create({
@@ -184,18 +234,26 @@ describe('POST /v1/chat/completions', () => {
   it('echoes the caller x-request-id, or makes one', async () => {
     const given = await fetch(`${t.url}/health`, { headers: { 'x-request-id': 'trace-abc.123' } });
     expect(given.headers.get('x-request-id')).toBe('trace-abc.123');
-    const made = await fetch(`${t.url}/health`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    const made = await fetch(`${t.url}/health`, {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('logs one line per request with request id, URN, OL, status and latency', async () => {
     await fetch(`${t.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'log-line-check', authorization: 'Bearer sk-very-secret-value' },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': 'log-line-check',
+        authorization: 'Bearer sk-very-secret-value',
+      },
       body: JSON.stringify({ model: 'urn:mvp:echo', messages: [{ role: 'user', content: 'hi' }] }),
     });
     await new Promise((r) => setTimeout(r, 50));
-    const lines = t.logs.entries().filter((e) => (e.req as { id?: string } | undefined)?.id === 'log-line-check');
+    const lines = t.logs
+      .entries()
+      .filter((e) => (e.req as { id?: string } | undefined)?.id === 'log-line-check');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ urn: 'urn:mvp:echo', ol: 'echo', res: { statusCode: 200 } });
     expect(typeof lines[0].responseTime).toBe('number');

@@ -15,7 +15,11 @@ const hi = [{ role: 'user' as const, content: 'hi' }];
 let replicas: TestApp[];
 
 const post = (app: TestApp, key: TestKey, model = 'urn:mvp:whoami') =>
-  postRaw(`${app.url}/v1/chat/completions`, { model, messages: hi }, { authorization: `Bearer ${key.key}` });
+  postRaw(
+    `${app.url}/v1/chat/completions`,
+    { model, messages: hi },
+    { authorization: `Bearer ${key.key}` },
+  );
 
 beforeAll(async () => {
   const dir = secretsDir();
@@ -32,7 +36,10 @@ beforeAll(async () => {
       },
     },
   };
-  replicas = [await startApp({ imports: [WhoamiModule], config }), await startApp({ imports: [WhoamiModule], config })];
+  replicas = [
+    await startApp({ imports: [WhoamiModule], config }),
+    await startApp({ imports: [WhoamiModule], config }),
+  ];
 });
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.close()));
@@ -77,7 +84,9 @@ describe('when Redis is unreachable', () => {
     try {
       const res = await fetch(`${app.url}/v1/models`);
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'service_unavailable',
+      );
     } finally {
       await app.close();
     }

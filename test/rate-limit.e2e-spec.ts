@@ -20,7 +20,11 @@ const hi = [{ role: 'user' as const, content: 'hi' }];
 let t: TestApp;
 
 const post = (key: TestKey, model = 'urn:mvp:echo', extra: object = {}) =>
-  postRaw(`${t.url}/v1/chat/completions`, { model, messages: hi, ...extra }, { authorization: `Bearer ${key.key}` });
+  postRaw(
+    `${t.url}/v1/chat/completions`,
+    { model, messages: hi, ...extra },
+    { authorization: `Bearer ${key.key}` },
+  );
 
 function limitHeaders(headers: Headers) {
   return {
@@ -75,10 +79,16 @@ describe('requests per window', () => {
     await expect(sdk.models.list()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     const body = JSON.parse(limited.raw) as { error: Record<string, unknown> };
     assertMatchesSpec('ErrorResponse', body); // (slow the first time: the window may end meanwhile)
-    expect(body.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded', param: null });
+    expect(body.error).toMatchObject({
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+      param: null,
+    });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limitHeaders(limited.headers)).toMatchObject({ limit: '3', remaining: '0' });
-    expect(t.logs.entries().some((e) => e.event === 'rate_limit.hit' && e.user === 'alice')).toBe(true);
+    expect(t.logs.entries().some((e) => e.event === 'rate_limit.hit' && e.user === 'alice')).toBe(
+      true,
+    );
 
     await sleep(WINDOW_MS + 100);
     const again = await post(alice1);
@@ -142,7 +152,10 @@ describe('tokens per minute', () => {
 describe('anonymous callers (authentication off)', () => {
   it('are limited by IP under the anonymous tier', async () => {
     const app = await startApp({
-      config: { secrets: { dir: secretsDir() }, rateLimit: { tiers: { open: { requests: 2, windowMs: 60_000 } }, anonymousTier: 'open' } },
+      config: {
+        secrets: { dir: secretsDir() },
+        rateLimit: { tiers: { open: { requests: 2, windowMs: 60_000 } }, anonymousTier: 'open' },
+      },
     });
     try {
       const statuses = [];

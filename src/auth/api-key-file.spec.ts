@@ -12,12 +12,21 @@ describe('parseKeyFile', () => {
     );
     expect(parsed).toMatchObject({ ok: true, plaintext: 0 });
     if (!parsed.ok) return;
-    expect(parsed.keys[0]).toMatchObject({ id: 'a', user: 'alice', tier: 'default', disabled: false, trustForwardedUser: false });
+    expect(parsed.keys[0]).toMatchObject({
+      id: 'a',
+      user: 'alice',
+      tier: 'default',
+      disabled: false,
+      trustForwardedUser: false,
+    });
     expect(parsed.keys[0].digest.equals(sha256('k1'))).toBe(true);
   });
 
   it('reads a JSON list, and hashes clear keys at once', () => {
-    const parsed = parseKeyFile(JSON.stringify([{ id: 'b', user: 'bob', key: SECRET, ols: ['*'], tier: 'pro' }]), new Set(['default', 'pro']));
+    const parsed = parseKeyFile(
+      JSON.stringify([{ id: 'b', user: 'bob', key: SECRET, ols: ['*'], tier: 'pro' }]),
+      new Set(['default', 'pro']),
+    );
     expect(parsed).toMatchObject({ ok: true, plaintext: 1 });
     if (parsed.ok) expect(parsed.keys[0].digest.equals(sha256(SECRET))).toBe(true);
   });

@@ -17,7 +17,9 @@ import { OlPattern } from './ol-pattern.js';
 /** One entry of the key file, as an operator writes it. */
 export class ApiKeyEntry {
   /** Names the key in logs and audit lines (the key itself never appears). */
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, { message: '$property must be letters, digits, "_", ".", "@" or "-" (at most 64)' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, {
+    message: '$property must be letters, digits, "_", ".", "@" or "-" (at most 64)',
+  })
   id!: string;
 
   /** The user the key acts for: rate limits and usage are counted per user. */
@@ -66,7 +68,8 @@ export interface ApiKey {
   trustForwardedUser: boolean;
 }
 
-export type ParsedKeyFile = { ok: true; keys: ApiKey[]; plaintext: number } | { ok: false; problems: string[] };
+export type ParsedKeyFile =
+  { ok: true; keys: ApiKey[]; plaintext: number } | { ok: false; problems: string[] };
 
 export function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -82,11 +85,21 @@ export function parseKeyFile(content: string, tiers?: ReadonlySet<string>): Pars
   if (doc.errors.length) {
     // yaml's messages quote the offending line, which may hold a key: report the place only.
     const at = doc.errors[0].linePos?.[0];
-    return { ok: false, problems: [`not valid YAML or JSON (${doc.errors[0].code}${at ? ` at line ${at.line}` : ''})`] };
+    return {
+      ok: false,
+      problems: [
+        `not valid YAML or JSON (${doc.errors[0].code}${at ? ` at line ${at.line}` : ''})`,
+      ],
+    };
   }
   const data: unknown = doc.toJS();
-  const list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.keys) ? data.keys : undefined;
-  if (!list) return { ok: false, problems: ['expected a list of keys, or a mapping with a `keys:` list'] };
+  const list = Array.isArray(data)
+    ? data
+    : isObject(data) && Array.isArray(data.keys)
+      ? data.keys
+      : undefined;
+  if (!list)
+    return { ok: false, problems: ['expected a list of keys, or a mapping with a `keys:` list'] };
 
   const problems: string[] = [];
   const keys: ApiKey[] = [];
@@ -107,7 +120,8 @@ export function parseKeyFile(content: string, tiers?: ReadonlySet<string>): Pars
     if (faults.length) return problems.push(`${where}: ${faults.join('; ')}`);
 
     const tier = entry.tier ?? 'default';
-    if (tiers && !tiers.has(tier)) faults.push(`tier '${tier}' is not among rateLimit.tiers (${[...tiers].join(', ')})`);
+    if (tiers && !tiers.has(tier))
+      faults.push(`tier '${tier}' is not among rateLimit.tiers (${[...tiers].join(', ')})`);
     if (ids.has(entry.id)) faults.push(`id '${entry.id}' is used twice`);
     const patterns: OlPattern[] = [];
     for (const source of entry.ols) {

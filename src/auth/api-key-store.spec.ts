@@ -18,7 +18,13 @@ const { LoadedConfiguration } = await import('../configuration/load-configuratio
 type AuditLog = import('../logging/audit-log.js').AuditLog;
 
 const digest = (key: string) => realCrypto.createHash('sha256').update(key).digest('hex');
-const entry = (id: string, key: string, extra: object = {}) => ({ id, user: id, sha256: digest(key), ols: ['*'], ...extra });
+const entry = (id: string, key: string, extra: object = {}) => ({
+  id,
+  user: id,
+  sha256: digest(key),
+  ols: ['*'],
+  ...extra,
+});
 
 describe('ApiKeyStore', () => {
   let dir: string;
@@ -26,7 +32,11 @@ describe('ApiKeyStore', () => {
   let store: InstanceType<typeof ApiKeyStore>;
 
   const write = (keys: unknown) =>
-    writeFileSync(join(dir, 'api_keys'), typeof keys === 'string' ? keys : JSON.stringify({ keys }), { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'api_keys'),
+      typeof keys === 'string' ? keys : JSON.stringify({ keys }),
+      { mode: 0o600 },
+    );
 
   function makeStore(host = '127.0.0.1', auth: Partial<InstanceType<typeof AuthConfig>> = {}) {
     const secretsConfig = { dir };
@@ -50,11 +60,18 @@ describe('ApiKeyStore', () => {
   afterEach(() => store?.onModuleDestroy());
 
   it('compares SHA-256 digests with timingSafeEqual against every key, without early exit', () => {
-    write([entry('a', 'sk-aaaaaaaaaaaaaaaaaaaaaaaa'), entry('b', 'sk-bbbbbbbbbbbbbbbbbbbbbbbb'), entry('c', 'sk-cccc', { disabled: true })]);
+    write([
+      entry('a', 'sk-aaaaaaaaaaaaaaaaaaaaaaaa'),
+      entry('b', 'sk-bbbbbbbbbbbbbbbbbbbbbbbb'),
+      entry('c', 'sk-cccc', { disabled: true }),
+    ]);
     store = makeStore();
     store.onModuleInit();
 
-    expect(store.authenticate('sk-aaaaaaaaaaaaaaaaaaaaaaaa')).toMatchObject({ ok: true, key: { id: 'a' } });
+    expect(store.authenticate('sk-aaaaaaaaaaaaaaaaaaaaaaaa')).toMatchObject({
+      ok: true,
+      key: { id: 'a' },
+    });
     expect(timingSafeEqual).toHaveBeenCalledTimes(3);
     for (const [a, b] of timingSafeEqual.mock.calls as Array<[Buffer, Buffer]>) {
       expect(a.length).toBe(32);
@@ -74,7 +91,10 @@ describe('ApiKeyStore', () => {
 
     write([entry('a', 'key-a'), entry('b', 'key-b')]);
     await waitFor(() => store.authenticate('key-b').ok);
-    expect(record).toHaveBeenCalledWith('keys.reloaded', expect.objectContaining({ trigger: 'file change', keys: 2 }));
+    expect(record).toHaveBeenCalledWith(
+      'keys.reloaded',
+      expect.objectContaining({ trigger: 'file change', keys: 2 }),
+    );
 
     await sleep(100);
     write('keys: [ {id: broken');
@@ -92,7 +112,10 @@ describe('ApiKeyStore', () => {
     process.emit('SIGHUP', 'SIGHUP');
     expect(store.authenticate('key-c').ok).toBe(true);
     expect(store.authenticate('key-a').ok).toBe(false);
-    expect(record).toHaveBeenCalledWith('keys.reloaded', expect.objectContaining({ trigger: 'SIGHUP' }));
+    expect(record).toHaveBeenCalledWith(
+      'keys.reloaded',
+      expect.objectContaining({ trigger: 'SIGHUP' }),
+    );
   });
 
   it('is off without a key file on loopback, and turns on when one appears', async () => {
@@ -105,7 +128,9 @@ describe('ApiKeyStore', () => {
   });
 
   it('refuses a public bind without keys unless anonymous access is allowed', () => {
-    expect(() => makeStore('0.0.0.0')).toThrow(/'0.0.0.0' is not a loopback address and no API keys/);
+    expect(() => makeStore('0.0.0.0')).toThrow(
+      /'0.0.0.0' is not a loopback address and no API keys/,
+    );
     store = makeStore('0.0.0.0', { allowAnonymous: true });
     expect(store.enabled).toBe(false);
   });

@@ -1,7 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { APP_ENV } from '../configuration/app-env.js';
 import { ConfigurationError } from '../configuration/configuration.error.js';
 import { AuditLog } from '../logging/audit-log.js';
@@ -49,7 +55,9 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     // Watched even when absent: creating the file later turns authentication on.
     this.watched = this.filePath();
-    watchFile(this.watched, { interval: this.config.reloadIntervalMs, persistent: false }, () => this.reload('file change'));
+    watchFile(this.watched, { interval: this.config.reloadIntervalMs, persistent: false }, () =>
+      this.reload('file change'),
+    );
     process.on('SIGHUP', this.onSighup);
   }
 
@@ -58,7 +66,9 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     if (content !== undefined) {
       const parsed = parseKeyFile(content, this.tiers());
       if (!parsed.ok) {
-        throw new ConfigurationError(parsed.problems.map((message) => ({ source: this.where(), path: 'keys', message })));
+        throw new ConfigurationError(
+          parsed.problems.map((message) => ({ source: this.where(), path: 'keys', message })),
+        );
       }
       this.apply(parsed.keys, parsed.plaintext, content);
     } else {
@@ -122,12 +132,16 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     this.lastContent = content;
     this.logger.log(`${keys.length} API key(s) loaded (${this.where()})`);
     if (plaintext) {
-      this.logger.warn(`${plaintext} API key(s) stored in clear: store sha256 instead (npm run keys:create)`);
+      this.logger.warn(
+        `${plaintext} API key(s) stored in clear: store sha256 instead (npm run keys:create)`,
+      );
     }
   }
 
   private reject(trigger: string, problems: string[]): boolean {
-    this.logger.error(`API keys not reloaded (${trigger}); keeping the last good set:\n  - ${problems.join('\n  - ')}`);
+    this.logger.error(
+      `API keys not reloaded (${trigger}); keeping the last good set:\n  - ${problems.join('\n  - ')}`,
+    );
     this.audit.record('keys.reload_failed', { trigger, problems });
     return false;
   }

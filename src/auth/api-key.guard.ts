@@ -34,7 +34,8 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]))
+      return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
     const caller = this.authenticate(req);
@@ -68,7 +69,8 @@ export class ApiKeyGuard implements CanActivate {
     }
     const { key } = result;
     const caller: CallerIdentity = { userId: key.user, keyId: key.id, tier: key.tier };
-    if (key.trustForwardedUser) Object.assign(caller, forwardedUser(req, this.config.forwardedUserHeaders));
+    if (key.trustForwardedUser)
+      Object.assign(caller, forwardedUser(req, this.config.forwardedUserHeaders));
     return caller;
   }
 }
@@ -85,7 +87,10 @@ function presentedKey(req: Request): string | undefined {
 }
 
 /** The end user and conversation a trusted front end (Open WebUI) forwards. */
-function forwardedUser(req: Request, headers: ForwardedUserHeaders): Pick<CallerIdentity, 'endUser' | 'conversationId'> {
+function forwardedUser(
+  req: Request,
+  headers: ForwardedUserHeaders,
+): Pick<CallerIdentity, 'endUser' | 'conversationId'> {
   const read = (name: string): string | undefined => {
     const value = req.headers[name.toLowerCase()];
     return typeof value === 'string' && FORWARDED_VALUE.test(value) ? value : undefined;

@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { defineConfigSection } from '../configuration/config-section.js';
 
 const HEADER = /^[A-Za-z0-9-]{1,64}$/;
@@ -31,7 +40,9 @@ export class AuthConfig {
    * allowed on a loopback bind unless `allowAnonymous` says otherwise.
    */
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: 'a secret name of letters, digits, "_", "." or "-"' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, {
+    message: 'a secret name of letters, digits, "_", "." or "-"',
+  })
   keysSecretName: string = 'api_keys';
 
   /** Serve a non-loopback bind without any API key (e.g. behind an authenticating proxy). */

@@ -26,8 +26,19 @@ describe('keys:create', () => {
 
   it('appends to a YAML file keeping its comments, and to a JSON file as JSON', () => {
     const yamlFile = temp();
-    writeFileSync(yamlFile, '# managed by ops\nkeys:\n  - id: old\n    user: bob\n    sha256: ' + 'a'.repeat(64) + '\n    ols: ["*"]\n');
-    const first = createKey({ user: 'carol', ols: ['echo'], id: 'carol-1', trustForwardedUser: true, file: yamlFile });
+    writeFileSync(
+      yamlFile,
+      '# managed by ops\nkeys:\n  - id: old\n    user: bob\n    sha256: ' +
+        'a'.repeat(64) +
+        '\n    ols: ["*"]\n',
+    );
+    const first = createKey({
+      user: 'carol',
+      ols: ['echo'],
+      id: 'carol-1',
+      trustForwardedUser: true,
+      file: yamlFile,
+    });
     const yaml = readFileSync(yamlFile, 'utf8');
     expect(yaml).toContain('# managed by ops');
     const parsed = parseKeyFile(yaml);

@@ -24,7 +24,9 @@ export interface CreateKeyOptions {
 /** Appends a new key's entry to `file` and returns the key (the only time it exists in clear). */
 export function createKey(options: CreateKeyOptions): { id: string; key: string } {
   const key = `sk-${randomBytes(32).toString('base64url')}`;
-  const id = options.id ?? `${options.user.replace(/[^A-Za-z0-9_.@-]/g, '_')}-${randomBytes(3).toString('hex')}`;
+  const id =
+    options.id ??
+    `${options.user.replace(/[^A-Za-z0-9_.@-]/g, '_')}-${randomBytes(3).toString('hex')}`;
   const entry = {
     id,
     user: options.user,
@@ -37,7 +39,8 @@ export function createKey(options: CreateKeyOptions): { id: string; key: string 
   const next = appendEntry(existing, entry);
   // Tiers are checked by the service, against its config; everything else here.
   const parsed = parseKeyFile(next);
-  if (!parsed.ok) throw new Error(`the key file would be invalid:\n  - ${parsed.problems.join('\n  - ')}`);
+  if (!parsed.ok)
+    throw new Error(`the key file would be invalid:\n  - ${parsed.problems.join('\n  - ')}`);
   // Write then rename: the watching service never reads a half-written file.
   const temp = join(dirname(options.file), `.${basename(options.file)}.${process.pid}.tmp`);
   writeFileSync(temp, next, { mode: 0o600 });
@@ -58,8 +61,13 @@ function appendEntry(existing: string, entry: Record<string, unknown>): string {
   }
   const doc = parseDocument(existing);
   if (doc.errors.length) throw new Error('the key file is not valid YAML; fix it first');
-  const list = isSeq(doc.contents) ? doc.contents : isMap(doc.contents) ? doc.get('keys') : undefined;
-  if (!isSeq(list)) throw new Error('the key file is neither a list nor a mapping with a keys list');
+  const list = isSeq(doc.contents)
+    ? doc.contents
+    : isMap(doc.contents)
+      ? doc.get('keys')
+      : undefined;
+  if (!isSeq(list))
+    throw new Error('the key file is neither a list nor a mapping with a keys list');
   list.add(doc.createNode(entry));
   return doc.toString();
 }
@@ -91,13 +99,18 @@ function main(argv: string[]): void {
   const file = values.file ?? join(process.env.SECRETS_DIR ?? '/run/secrets', 'api_keys');
   const { id, key } = createKey({
     user: values.user,
-    ols: values.ols.split(',').map((p) => p.trim()).filter(Boolean),
+    ols: values.ols
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
     tier: values.tier,
     id: values.id,
     trustForwardedUser: values['trust-forwarded-user'],
     file,
   });
-  process.stderr.write(`Key '${id}' for user '${values.user}' added to ${file} (only its SHA-256 is stored).\n`);
+  process.stderr.write(
+    `Key '${id}' for user '${values.user}' added to ${file} (only its SHA-256 is stored).\n`,
+  );
   process.stderr.write('Copy it now, it is shown only once:\n');
   process.stdout.write(`${key}\n`);
 }

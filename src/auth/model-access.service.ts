@@ -3,7 +3,11 @@ import { DiscoveryService } from '@nestjs/core';
 import picomatch from 'picomatch';
 import { AuditLog } from '../logging/audit-log.js';
 import type { CallerIdentity } from '../orchestration/orchestration-logic.js';
-import { ModelRouter, type ListedModel, type ResolvedModel } from '../router/model-router.service.js';
+import {
+  ModelRouter,
+  type ListedModel,
+  type ResolvedModel,
+} from '../router/model-router.service.js';
 import { AccessPolicyMetadata, type AccessPolicy } from './access-policy.js';
 import { ApiKeyStore } from './api-key-store.js';
 import { AuthError, AuthErrorCode } from './auth.error.js';
@@ -39,7 +43,8 @@ export class ModelAccess implements OnModuleInit {
         throw new Error(`Access policy ${name} must be a singleton provider, not request-scoped`);
       }
       const policy = wrapper.instance as AccessPolicy;
-      if (typeof policy?.canUse !== 'function') throw new Error(`Access policy ${name} has no canUse(caller, target) method`);
+      if (typeof policy?.canUse !== 'function')
+        throw new Error(`Access policy ${name} has no canUse(caller, target) method`);
       if (!options.ols.length) throw new Error(`Access policy ${name} names no OL`);
       this.policies.push({ applies: picomatch(options.ols), policy });
     }
@@ -53,7 +58,8 @@ export class ModelAccess implements OnModuleInit {
       user: caller.userId,
       keyId: caller.keyId,
       urn: model.urn,
-      reason: verdict.code === AuthErrorCode.POLICY_DENIED ? verdict.reason : 'not among the key\'s OLs',
+      reason:
+        verdict.code === AuthErrorCode.POLICY_DENIED ? verdict.reason : "not among the key's OLs",
     });
     if (verdict.code === AuthErrorCode.MODEL_NOT_ALLOWED) {
       throw new AuthError(
@@ -62,12 +68,18 @@ export class ModelAccess implements OnModuleInit {
         'model',
       );
     }
-    throw new AuthError(verdict.code, `Access to the model '${model.urn}' is denied: ${verdict.reason}`, 'model');
+    throw new AuthError(
+      verdict.code,
+      `Access to the model '${model.urn}' is denied: ${verdict.reason}`,
+      'model',
+    );
   }
 
   /** The listed models this caller may use. */
   async visible(caller: CallerIdentity, models: ListedModel[]): Promise<ListedModel[]> {
-    const verdicts = await Promise.all(models.map((m) => this.verdict(caller, this.router.resolve(m.id))));
+    const verdicts = await Promise.all(
+      models.map((m) => this.verdict(caller, this.router.resolve(m.id))),
+    );
     return models.filter((_, i) => verdicts[i].allowed);
   }
 
@@ -77,12 +89,20 @@ export class ModelAccess implements OnModuleInit {
       const patterns = this.keys.byId(caller.keyId)?.patterns ?? [];
       const target = { logicId, params: paramStrings(model.params) };
       if (!patterns.some((p) => p.matches(target))) {
-        return { allowed: false, code: AuthErrorCode.MODEL_NOT_ALLOWED, reason: 'not allowed by the key' };
+        return {
+          allowed: false,
+          code: AuthErrorCode.MODEL_NOT_ALLOWED,
+          reason: 'not allowed by the key',
+        };
       }
     }
     for (const { applies, policy } of this.policies) {
       if (!applies(logicId)) continue;
-      const decision = await policy.canUse(caller, { logicId, urn: model.urn, params: model.params });
+      const decision = await policy.canUse(caller, {
+        logicId,
+        urn: model.urn,
+        params: model.params,
+      });
       if (decision === true) continue;
       const reason = decision === false ? 'not allowed for this user' : decision.reason;
       return { allowed: false, code: AuthErrorCode.POLICY_DENIED, reason };
@@ -95,7 +115,8 @@ export class ModelAccess implements OnModuleInit {
 function paramStrings(params: object): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out[key] = String(value);
   }
   return out;
 }

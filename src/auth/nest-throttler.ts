@@ -10,4 +10,6 @@ import '@nestjs/core';
  * Required from here, after @nestjs/common has run, it gets the same module instances.
  * Types still come from the package.
  */
-export const nestThrottler = createRequire(import.meta.url)('@nestjs/throttler') as typeof import('@nestjs/throttler');
+export const nestThrottler = createRequire(import.meta.url)(
+  '@nestjs/throttler',
+) as typeof import('@nestjs/throttler');

@@ -31,7 +31,9 @@ describe('OlPattern', () => {
   });
 
   it('accepts the full URN form', () => {
-    expect(OlPattern.parse('urn:mvp:reverse:by=words').matches(target('reverse', { by: 'words' }))).toBe(true);
+    expect(
+      OlPattern.parse('urn:mvp:reverse:by=words').matches(target('reverse', { by: 'words' })),
+    ).toBe(true);
   });
 
   it('rejects malformed patterns with a message', () => {

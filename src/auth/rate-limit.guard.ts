@@ -58,12 +58,20 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
 
   /** Our throttlers come from the rate-limit config, resolved per request from the caller's plan. */
   override async onModuleInit(): Promise<void> {
-    if (this.config.anonymousTier !== 'default' && !this.config.tiers.has(this.config.anonymousTier)) {
+    if (
+      this.config.anonymousTier !== 'default' &&
+      !this.config.tiers.has(this.config.anonymousTier)
+    ) {
       throw new ConfigurationError([
-        { source: 'config', path: 'rateLimit.anonymousTier', message: `no tier '${this.config.anonymousTier}' in rateLimit.tiers` },
+        {
+          source: 'config',
+          path: 'rateLimit.anonymousTier',
+          message: `no tier '${this.config.anonymousTier}' in rateLimit.tiers`,
+        },
       ]);
     }
-    const plan = (context: ExecutionContext): Plan => this.plan(context.switchToHttp().getRequest<Request>());
+    const plan = (context: ExecutionContext): Plan =>
+      this.plan(context.switchToHttp().getRequest<Request>());
     this.throttlers = [
       {
         name: 'requests',
@@ -109,7 +117,10 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
     );
     if (tightest) {
       res.setHeader('x-ratelimit-limit-requests', String(tightest.limit));
-      res.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, tightest.limit - tightest.hits)));
+      res.setHeader(
+        'x-ratelimit-remaining-requests',
+        String(Math.max(0, tightest.limit - tightest.hits)),
+      );
       res.setHeader('x-ratelimit-reset-requests', duration(tightest.resetSeconds * 1000));
     }
     const tightestTokens = tokens.reduce<TokenWindow | undefined>(
@@ -118,14 +129,22 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
     );
     if (tightestTokens) {
       res.setHeader('x-ratelimit-limit-tokens', String(tightestTokens.limit));
-      res.setHeader('x-ratelimit-remaining-tokens', String(Math.max(0, tightestTokens.limit - tightestTokens.used)));
+      res.setHeader(
+        'x-ratelimit-remaining-tokens',
+        String(Math.max(0, tightestTokens.limit - tightestTokens.used)),
+      );
       res.setHeader('x-ratelimit-reset-tokens', duration(tightestTokens.resetMs));
     }
 
     const caller = getCaller(req);
     const over = windows.find((w) => w.hits > w.limit);
     if (over) {
-      this.audit.record('rate_limit.hit', { user: caller.userId, keyId: caller.keyId, limit: 'requests', ol: over.logicId });
+      this.audit.record('rate_limit.hit', {
+        user: caller.userId,
+        keyId: caller.keyId,
+        limit: 'requests',
+        ol: over.logicId,
+      });
       throw new AuthError(
         AuthErrorCode.REQUEST_RATE_EXCEEDED,
         `Rate limit reached for ${subject(caller.userId, over.logicId)} on requests per ${over.windowMs / 1000}s: ` +
@@ -137,7 +156,12 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
     const spent = tokens.find((t) => t.used >= t.limit);
     if (spent) {
       const retry = Math.max(1, Math.ceil(spent.resetMs / 1000));
-      this.audit.record('rate_limit.hit', { user: caller.userId, keyId: caller.keyId, limit: 'tokens', ol: spent.logicId });
+      this.audit.record('rate_limit.hit', {
+        user: caller.userId,
+        keyId: caller.keyId,
+        limit: 'tokens',
+        ol: spent.logicId,
+      });
       throw new AuthError(
         AuthErrorCode.TOKEN_RATE_EXCEEDED,
         `Rate limit reached for ${subject(caller.userId, spent.logicId)} on tokens per min (TPM): ` +
@@ -162,7 +186,13 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
     const { context, limit, ttl, throttler, getTracker, generateKey } = request;
     const req = context.switchToHttp().getRequest<Request>();
     const key = generateKey(context, await getTracker(req, context), throttler.name ?? 'requests');
-    const record = await this.storageService.increment(key, ttl, limit, ttl, throttler.name ?? 'requests');
+    const record = await this.storageService.increment(
+      key,
+      ttl,
+      limit,
+      ttl,
+      throttler.name ?? 'requests',
+    );
     const list = this.counted.get(req) ?? [];
     list.push({
       limit,

@@ -11,7 +11,11 @@ import { KeyValueStore } from '../storage/key-value.store.js';
 export class StoreThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly store: KeyValueStore) {}
 
-  async increment(key: string, ttl: number, limit: number): Promise<{
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+  ): Promise<{
     totalHits: number;
     timeToExpire: number;
     isBlocked: boolean;
@@ -20,6 +24,11 @@ export class StoreThrottlerStorage implements ThrottlerStorage {
     const { value, ttlMs } = await this.store.increment(`rl:${key}`, 1, ttl);
     const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
     const isBlocked = value > limit;
-    return { totalHits: value, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
+    return {
+      totalHits: value,
+      timeToExpire: seconds,
+      isBlocked,
+      timeToBlockExpire: isBlocked ? seconds : 0,
+    };
   }
 }

@@ -62,10 +62,7 @@ export interface FunctionTool {
 }
 
 export type ToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { type: 'function'; function: { name: string } };
+  'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ResponseFormat =
   | { type: 'text' }

@@ -3,7 +3,11 @@ import { Module, Scope } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { LogicRegistry } from './logic-registry.js';
-import { OrchestrationLogic, type ChatEvent, type OrchestrationLogicHandler } from './orchestration-logic.js';
+import {
+  OrchestrationLogic,
+  type ChatEvent,
+  type OrchestrationLogicHandler,
+} from './orchestration-logic.js';
 
 @OrchestrationLogic('twin')
 class FirstTwin implements OrchestrationLogicHandler {
@@ -38,12 +42,19 @@ async function boot(providers: Array<new () => unknown>, imports: Array<new () =
 describe('LogicRegistry', () => {
   it('finds OLs in the module and in modules it imports, however deep', async () => {
     const registry = await boot([Solo], [NestedModule]);
-    expect(registry.all().map((l) => l.options.id).sort()).toEqual(['solo', 'twin']);
+    expect(
+      registry
+        .all()
+        .map((l) => l.options.id)
+        .sort(),
+    ).toEqual(['solo', 'twin']);
     expect(registry.get('solo')?.handler).toBeInstanceOf(Solo);
   });
 
   it('fails the boot when two OLs share an id, naming both', async () => {
-    await expect(boot([FirstTwin], [NestedModule])).rejects.toThrow(/"twin".*FirstTwin.*SecondTwin|"twin".*SecondTwin.*FirstTwin/);
+    await expect(boot([FirstTwin], [NestedModule])).rejects.toThrow(
+      /"twin".*FirstTwin.*SecondTwin|"twin".*SecondTwin.*FirstTwin/,
+    );
   });
 
   it('fails the boot for a request-scoped OL', async () => {

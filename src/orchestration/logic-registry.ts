@@ -29,7 +29,9 @@ export class LogicRegistry implements OnModuleInit {
         throw new Error(`Orchestration logic ${name}: invalid id "${options.id}"`);
       }
       if (!wrapper.isDependencyTreeStatic()) {
-        throw new Error(`Orchestration logic "${options.id}" (${name}) must be a singleton provider, not request-scoped`);
+        throw new Error(
+          `Orchestration logic "${options.id}" (${name}) must be a singleton provider, not request-scoped`,
+        );
       }
       const existing = this.logics.get(options.id);
       if (existing) {
@@ -39,7 +41,9 @@ export class LogicRegistry implements OnModuleInit {
       }
       const handler = wrapper.instance as OrchestrationLogicHandler;
       if (typeof handler?.run !== 'function') {
-        throw new Error(`Orchestration logic "${options.id}" (${name}) has no run(request, ctx) method`);
+        throw new Error(
+          `Orchestration logic "${options.id}" (${name}) has no run(request, ctx) method`,
+        );
       }
       this.logics.set(options.id, { options, handler });
     }

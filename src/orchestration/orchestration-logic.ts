@@ -8,7 +8,11 @@ import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
 import type { ConnectorProvider } from '../connectors/connector.js';
 import type { TemplateRenderer } from '../templates/templates.service.js';
 import type { ToolsetFactory } from '../toolsets/toolset.js';
-import { defineConfigSection, type ConfigClass, type ConfigSection } from '../configuration/config-section.js';
+import {
+  defineConfigSection,
+  type ConfigClass,
+  type ConfigSection,
+} from '../configuration/config-section.js';
 
 export type {
   ChatEvent,
@@ -103,7 +107,9 @@ export const LogicMetadata = DiscoveryService.createDecorator<OrchestrationLogic
  * Marks a provider as an orchestration logic, found at boot in any module the app imports.
  * Only class providers are found (not `useFactory`/`useValue`), and they must be singletons.
  */
-export function OrchestrationLogic(idOrOptions: string | OrchestrationLogicOptions): ClassDecorator {
+export function OrchestrationLogic(
+  idOrOptions: string | OrchestrationLogicOptions,
+): ClassDecorator {
   const options = typeof idOrOptions === 'string' ? { id: idOrOptions } : idOrOptions;
   return applyDecorators(Injectable(), LogicMetadata(options));
 }
@@ -113,12 +119,19 @@ export function OrchestrationLogic(idOrOptions: string | OrchestrationLogicOptio
  * section (unknown keys and bad values stop the boot). Call it at module scope, add
  * `section.provider()` to the OL's module and inject the instance with `@Inject(section.KEY)`.
  */
-export function defineLogicConfig<T extends object>(id: string, schema: ConfigClass<T>): ConfigSection<T> {
+export function defineLogicConfig<T extends object>(
+  id: string,
+  schema: ConfigClass<T>,
+): ConfigSection<T> {
   return defineConfigSection(`ols.${id}`, schema);
 }
 
 export { OrchestrationError, OrchestrationErrorCode } from './orchestration.error.js';
-export type { Connector, ConnectorCallOptions, ConnectorProvider } from '../connectors/connector.js';
+export type {
+  Connector,
+  ConnectorCallOptions,
+  ConnectorProvider,
+} from '../connectors/connector.js';
 export { ConnectorError, ConnectorErrorCode } from '../connectors/connector.error.js';
 export type { TemplateRenderer } from '../templates/templates.service.js';
 export type { Toolset, ToolsetFactory } from '../toolsets/toolset.js';

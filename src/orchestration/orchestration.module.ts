@@ -15,7 +15,16 @@ import { TokenCounterService } from './token-counter.service.js';
 /** The OL contract, discovery of `@OrchestrationLogic` providers, and the built-in OLs (C6). */
 @Module({
   imports: [DiscoveryModule, ConnectorsModule, ToolsetsModule, TemplatesModule],
-  providers: [LogicRegistry, OrchestrationService, TokenCounterService, echoConfig.provider(), EchoLogic, agentConfig.provider(), AgentLogic, ChatLogic],
+  providers: [
+    LogicRegistry,
+    OrchestrationService,
+    TokenCounterService,
+    echoConfig.provider(),
+    EchoLogic,
+    agentConfig.provider(),
+    AgentLogic,
+    ChatLogic,
+  ],
   exports: [LogicRegistry, OrchestrationService],
 })
 export class OrchestrationModule {}

@@ -5,7 +5,11 @@ import type { RequestLogFields } from '../logging/request-log.js';
 import { TemplatesService } from '../templates/templates.service.js';
 import { ToolsetsService } from '../toolsets/toolsets.service.js';
 import type { RegisteredLogic } from './logic-registry.js';
-import type { CallerIdentity, OrchestrationContext, ToolsetFactory } from './orchestration-logic.js';
+import type {
+  CallerIdentity,
+  OrchestrationContext,
+  ToolsetFactory,
+} from './orchestration-logic.js';
 import { TokenCounterService } from './token-counter.service.js';
 
 /** What the protocol layer knows about one call. */

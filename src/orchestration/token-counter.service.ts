@@ -20,7 +20,8 @@ export class TokenCounterService implements TokenCounter {
       total += PER_MESSAGE + this.count(message.role);
       if (typeof message.content === 'string') total += this.count(message.content);
       else if (message.content)
-        for (const part of message.content) if (part.type === 'text') total += this.count(part.text);
+        for (const part of message.content)
+          if (part.type === 'text') total += this.count(part.text);
       if (message.name) total += 1 + this.count(message.name);
       for (const call of message.tool_calls ?? [])
         total += this.count(call.function.name) + this.count(call.function.arguments);

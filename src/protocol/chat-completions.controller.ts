@@ -57,7 +57,8 @@ export class ChatCompletionsController {
         includeUsage: body.stream_options?.include_usage === true,
         signal: abort.signal,
         mapError,
-        onError: (error) => this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
+        onError: (error) =>
+          this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
         onUsage: (usage) => {
           if (!usage) return;
           annotateRequestLog(res, { usage });

@@ -8,17 +8,24 @@ export function addUsage(total: Usage | undefined, usage: Usage): Usage {
     completion_tokens: total.completion_tokens + usage.completion_tokens,
     total_tokens: total.total_tokens + usage.total_tokens,
   };
-  const cached = (total.prompt_tokens_details?.cached_tokens ?? 0) + (usage.prompt_tokens_details?.cached_tokens ?? 0);
-  if (total.prompt_tokens_details || usage.prompt_tokens_details) sum.prompt_tokens_details = { cached_tokens: cached };
+  const cached =
+    (total.prompt_tokens_details?.cached_tokens ?? 0) +
+    (usage.prompt_tokens_details?.cached_tokens ?? 0);
+  if (total.prompt_tokens_details || usage.prompt_tokens_details)
+    sum.prompt_tokens_details = { cached_tokens: cached };
   const reasoning =
-    (total.completion_tokens_details?.reasoning_tokens ?? 0) + (usage.completion_tokens_details?.reasoning_tokens ?? 0);
+    (total.completion_tokens_details?.reasoning_tokens ?? 0) +
+    (usage.completion_tokens_details?.reasoning_tokens ?? 0);
   if (total.completion_tokens_details || usage.completion_tokens_details)
     sum.completion_tokens_details = { reasoning_tokens: reasoning };
   return sum;
 }
 
 /** The finish reason an OL gave, or the one its output implies. */
-export function finishReasonOf(given: FinishReason | undefined, sawToolCalls: boolean): FinishReason {
+export function finishReasonOf(
+  given: FinishReason | undefined,
+  sawToolCalls: boolean,
+): FinishReason {
   return given ?? (sawToolCalls ? 'tool_calls' : 'stop');
 }
 
@@ -41,7 +48,11 @@ export async function collectEvents(events: AsyncIterable<ChatEvent>): Promise<C
         content += event.text;
         break;
       case 'tool_call': {
-        const call = (calls[event.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
+        const call = (calls[event.index] ??= {
+          id: '',
+          type: 'function',
+          function: { name: '', arguments: '' },
+        });
         if (event.id) call.id = event.id;
         if (event.name) call.function.name += event.name;
         if (event.arguments) call.function.arguments += event.arguments;

@@ -1,7 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import { AuthError, AuthErrorCode } from '../auth/auth.error.js';
 import { ConnectorError, ConnectorErrorCode } from '../connectors/connector.error.js';
-import { OrchestrationError, OrchestrationErrorCode } from '../orchestration/orchestration.error.js';
+import {
+  OrchestrationError,
+  OrchestrationErrorCode,
+} from '../orchestration/orchestration.error.js';
 import { RouterError, RouterErrorCode } from '../router/router.error.js';
 import { TemplatesError, TemplatesErrorCode } from '../templates/templates.error.js';
 import { ToolsError, ToolsErrorCode } from '../tools/tools.error.js';
@@ -78,7 +81,13 @@ function mapConnector(e: ConnectorError): MappedError {
     case ConnectorErrorCode.UPSTREAM_NOT_FOUND:
       return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
     case ConnectorErrorCode.UPSTREAM_RATE_LIMITED: {
-      const mapped = openAiError(429, 'rate_limit_error', e.message, 'rate_limit_exceeded', e.param);
+      const mapped = openAiError(
+        429,
+        'rate_limit_error',
+        e.message,
+        'rate_limit_exceeded',
+        e.param,
+      );
       return e.retryAfter ? { ...mapped, headers: { 'retry-after': e.retryAfter } } : mapped;
     }
     case ConnectorErrorCode.UPSTREAM_AUTH:
@@ -122,7 +131,12 @@ function mapStorage(e: StorageError): MappedError {
   switch (e.code) {
     case StorageErrorCode.UNAVAILABLE:
       return {
-        ...openAiError(503, 'server_error', 'The service is temporarily unavailable. Please retry shortly.', 'service_unavailable'),
+        ...openAiError(
+          503,
+          'server_error',
+          'The service is temporarily unavailable. Please retry shortly.',
+          'service_unavailable',
+        ),
         headers: { 'retry-after': '1' },
         internal: true,
       };
@@ -192,7 +206,9 @@ function mapHttpError(e: HttpError): MappedError {
     case 'charset.unsupported':
       return openAiError(415, INVALID, e.message, 'unsupported_media_type');
     default:
-      return e.status < 500 && e.expose ? openAiError(e.status, INVALID, e.message, null) : serverError();
+      return e.status < 500 && e.expose
+        ? openAiError(e.status, INVALID, e.message, null)
+        : serverError();
   }
 }
 

@@ -34,7 +34,11 @@ export function gracefulShutdown(
         new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
       ]);
       clearTimeout(timer);
-      if (inFlight > 0) logger.warn(`cutting ${inFlight} request(s) still running after ${timeoutMs} ms`, 'Shutdown');
+      if (inFlight > 0)
+        logger.warn(
+          `cutting ${inFlight} request(s) still running after ${timeoutMs} ms`,
+          'Shutdown',
+        );
     }
     server.closeAllConnections();
     await app.close();

@@ -40,21 +40,47 @@ const samples: Record<string, unknown>[] = [
     reasoning_effort: 'low',
     parallel_tool_calls: true,
     logit_bias: { '50256': -100 },
-    response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' }, strict: true } },
+    response_format: {
+      type: 'json_schema',
+      json_schema: { name: 'x', schema: { type: 'object' }, strict: true },
+    },
     user: 'u-1',
     metadata: { ignored: true },
     messages: [
       { role: 'system', content: 'be nice' },
       { role: 'developer', content: [{ type: 'text', text: 'rules' }] },
-      { role: 'user', name: 'alice', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA', detail: 'low' } }] },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      {
+        role: 'user',
+        name: 'alice',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AA', detail: 'low' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: 'done' },
       { role: 'assistant', content: 'ok', refusal: null },
     ],
-    tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object' }, strict: null } }],
+    tools: [
+      {
+        type: 'function',
+        function: { name: 'f', description: 'd', parameters: { type: 'object' }, strict: null },
+      },
+    ],
     tool_choice: { type: 'function', function: { name: 'f' } },
   },
-  { model: 'm', messages: [{ role: 'assistant' }], stream: null, stop: 'x', tool_choice: 'auto', user: { id: 'u', name: 'n' } },
+  {
+    model: 'm',
+    messages: [{ role: 'assistant' }],
+    stream: null,
+    stop: 'x',
+    tool_choice: 'auto',
+    user: { id: 'u', name: 'n' },
+  },
 ];
 
 /** Deterministic pseudo-random mutations: wrong types, out-of-range values, extra and missing fields. */
@@ -64,10 +90,28 @@ function* mutations(seed: number): Generator<unknown> {
     state = (state * 1103515245 + 12345) % 2 ** 31;
     return state % n;
   };
-  const oddities: unknown[] = [null, 0, -3, 2.5, 1e9, '', 'x', true, [], [1], {}, { a: 1 }, 'function', 'tool', 'user'];
+  const oddities: unknown[] = [
+    null,
+    0,
+    -3,
+    2.5,
+    1e9,
+    '',
+    'x',
+    true,
+    [],
+    [1],
+    {},
+    { a: 1 },
+    'function',
+    'tool',
+    'user',
+  ];
   const paths = (node: unknown, prefix: (string | number)[] = []): (string | number)[][] => {
     if (typeof node !== 'object' || node === null) return [prefix];
-    const entries = Array.isArray(node) ? node.map((v, i) => [i, v] as const) : Object.entries(node);
+    const entries = Array.isArray(node)
+      ? node.map((v, i) => [i, v] as const)
+      : Object.entries(node);
     return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
   };
   for (let i = 0; i < 3000; i++) {
@@ -102,7 +146,9 @@ describe('RequestValidationPipe fast path', () => {
 
   it('yields exactly what the DTO path yields for every body it takes', async () => {
     for (const sample of samples) {
-      expect(await viaDto(sample)).toEqual(JSON.parse(JSON.stringify(toChatRequest(sample as unknown as ChatCompletionRequestDto))));
+      expect(await viaDto(sample)).toEqual(
+        JSON.parse(JSON.stringify(toChatRequest(sample as unknown as ChatCompletionRequestDto))),
+      );
     }
   });
 
@@ -114,7 +160,9 @@ describe('RequestValidationPipe fast path', () => {
       if (dto === undefined) refused++;
       if (!fast(mutated)) continue;
       taken++;
-      expect(dto).toEqual(JSON.parse(JSON.stringify(toChatRequest(mutated as ChatCompletionRequestDto))));
+      expect(dto).toEqual(
+        JSON.parse(JSON.stringify(toChatRequest(mutated as ChatCompletionRequestDto))),
+      );
     }
     // The mutations exercise both sides.
     expect(taken).toBeGreaterThan(300);

@@ -18,13 +18,20 @@ export const DTO_VALIDATION: ValidationPipeOptions = {
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => {
     const { path, message } = firstFault(errors[0]);
-    return new ProtocolError(ProtocolErrorCode.INVALID_REQUEST, `Invalid '${path}': ${message}`, path);
+    return new ProtocolError(
+      ProtocolErrorCode.INVALID_REQUEST,
+      `Invalid '${path}': ${message}`,
+      path,
+    );
   },
 };
 
 /** Compiled fast paths by DTO: a body they accept is already what the DTO would yield. */
 const fastPaths = new Map<unknown, ValidateFunction>([
-  [ChatCompletionRequestDto, new Ajv({ allErrors: false, allowUnionTypes: true }).compile(chatCompletionRequestSchema)],
+  [
+    ChatCompletionRequestDto,
+    new Ajv({ allErrors: false, allowUnionTypes: true }).compile(chatCompletionRequestSchema),
+  ],
 ]);
 
 /**
@@ -39,7 +46,10 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    if (
+      metadata.type === 'body' &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
       throw new ProtocolError(
         ProtocolErrorCode.INVALID_REQUEST,
         "The request body must be a JSON object (send it with 'Content-Type: application/json').",

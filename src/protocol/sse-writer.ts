@@ -51,7 +51,9 @@ export async function writeSse(
     const text = pending;
     pending = '';
     if (!res.write(text) && !options.signal.aborted) {
-      draining = Promise.race([once(res, 'drain'), once(res, 'close')]).finally(() => (draining = undefined));
+      draining = Promise.race([once(res, 'drain'), once(res, 'close')]).finally(
+        () => (draining = undefined),
+      );
     }
   };
   const write = async (text: string): Promise<void> => {
@@ -98,7 +100,12 @@ export async function writeSse(
       }
     }
     options.onUsage(usage);
-    await write(chunk(roleSent ? '{}' : '{"role":"assistant","content":""}', finishReasonOf(finish, sawToolCalls)));
+    await write(
+      chunk(
+        roleSent ? '{}' : '{"role":"assistant","content":""}',
+        finishReasonOf(finish, sawToolCalls),
+      ),
+    );
     if (options.includeUsage && usage) {
       await write(`${base}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`);
     }

@@ -68,7 +68,10 @@ function failure(model: string): RouterError {
 
 describe('ModelRouter', () => {
   it('validates params with the OL DTO, converting types and applying defaults', () => {
-    expect(router.resolve('urn:mvp:loop:steps=7:verbose=true').params).toEqual({ steps: 7, verbose: true });
+    expect(router.resolve('urn:mvp:loop:steps=7:verbose=true').params).toEqual({
+      steps: 7,
+      verbose: true,
+    });
     expect(router.resolve('urn:mvp:loop').params).toEqual({ steps: 3 });
   });
 
@@ -90,6 +93,10 @@ describe('ModelRouter', () => {
   });
 
   it('lists every variant an OL declares', () => {
-    expect(router.list().map((m) => m.id)).toEqual(['urn:mvp:loop', 'urn:mvp:loop:steps=5', 'urn:mvp:plain']);
+    expect(router.list().map((m) => m.id)).toEqual([
+      'urn:mvp:loop',
+      'urn:mvp:loop:steps=5',
+      'urn:mvp:plain',
+    ]);
   });
 });

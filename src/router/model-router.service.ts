@@ -67,7 +67,10 @@ function validateParams(logic: RegisteredLogic, params: Record<string, string>):
     if (key !== undefined) throw invalidParam(logic, key, 'this model takes no parameters');
     return {};
   }
-  const instance = plainToInstance(dto, params, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const instance = plainToInstance(dto, params, {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
     const error = errors[0];

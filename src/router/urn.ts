@@ -23,7 +23,8 @@ export function parseUrn(model: string, namespace: string): ParsedUrn {
       'model',
     );
   }
-  if (model.length > MAX_LENGTH) throw malformed(`the model URN is longer than ${MAX_LENGTH} characters`);
+  if (model.length > MAX_LENGTH)
+    throw malformed(`the model URN is longer than ${MAX_LENGTH} characters`);
   const logicId = segments[2] ?? '';
   if (!LOGIC_ID.test(logicId)) {
     throw malformed(`segment 3 '${clip(logicId)}' must be an OL id (letters, digits, '_', '-')`);
@@ -48,7 +49,11 @@ export function parseUrn(model: string, namespace: string): ParsedUrn {
 }
 
 /** The URN naming an OL with these params; values are encoded only where they would clash. */
-export function formatUrn(namespace: string, logicId: string, params: Record<string, string> = {}): string {
+export function formatUrn(
+  namespace: string,
+  logicId: string,
+  params: Record<string, string> = {},
+): string {
   let urn = `urn:${namespace}:${logicId}`;
   for (const [key, value] of Object.entries(params)) {
     // eslint-disable-next-line no-control-regex -- control characters are exactly what must be encoded

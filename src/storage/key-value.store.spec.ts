@@ -8,10 +8,20 @@ import { StorageError } from './storage.error.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const stores: Array<[string, () => KeyValueStore & { onApplicationShutdown(): void | Promise<void> }]> = [
+const stores: Array<
+  [string, () => KeyValueStore & { onApplicationShutdown(): void | Promise<void> }]
+> = [
   ['memory', () => new MemoryStore()],
   // A prefix per run: parallel runs on one Redis never see each other's keys.
-  ['redis', () => new RedisStore({ url: REDIS_URL, keyPrefix: `test:${randomUUID()}:`, commandTimeoutMs: 2000 })],
+  [
+    'redis',
+    () =>
+      new RedisStore({
+        url: REDIS_URL,
+        keyPrefix: `test:${randomUUID()}:`,
+        commandTimeoutMs: 2000,
+      }),
+  ],
 ];
 
 describe.each(stores)('%s store', (_name, make) => {
@@ -49,14 +59,22 @@ describe.each(stores)('%s store', (_name, make) => {
   });
 
   it('increments atomically under concurrency', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => store.increment('busy', 1, 5000)));
-    expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => store.increment('busy', 1, 5000)),
+    );
+    expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
   });
 });
 
 describe('redis store without a reachable Redis', () => {
   it('fails commands promptly with a StorageError that does not print the URL', async () => {
-    const store = new RedisStore({ url: 'redis://user:pw-secret@127.0.0.1:1', keyPrefix: 'x:', commandTimeoutMs: 300 });
+    const store = new RedisStore({
+      url: 'redis://user:pw-secret@127.0.0.1:1',
+      keyPrefix: 'x:',
+      commandTimeoutMs: 300,
+    });
     try {
       const started = Date.now();
       const error = await store.increment('k', 1, 1000).catch((e: unknown) => e);

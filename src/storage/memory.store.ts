@@ -20,7 +20,10 @@ export class MemoryStore extends KeyValueStore implements OnApplicationShutdown 
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.entries.set(key, { value, expiresAt: ttlMs === undefined ? Infinity : Date.now() + ttlMs });
+    this.entries.set(key, {
+      value,
+      expiresAt: ttlMs === undefined ? Infinity : Date.now() + ttlMs,
+    });
   }
 
   async delete(key: string): Promise<void> {

@@ -57,7 +57,9 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    await this.run(() => (ttlMs === undefined ? this.redis.set(key, value) : this.redis.set(key, value, 'PX', ttlMs)));
+    await this.run(() =>
+      ttlMs === undefined ? this.redis.set(key, value) : this.redis.set(key, value, 'PX', ttlMs),
+    );
   }
 
   async delete(key: string): Promise<void> {
@@ -79,9 +81,14 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
     try {
       return await command();
     } catch (error) {
-      throw new StorageError(StorageErrorCode.UNAVAILABLE, `Redis command failed: ${describe(error)}`, null, {
-        cause: error,
-      });
+      throw new StorageError(
+        StorageErrorCode.UNAVAILABLE,
+        `Redis command failed: ${describe(error)}`,
+        null,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }
@@ -89,7 +96,11 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
 /** The error's kind and message; a Redis URL (which may hold a password) is never logged. */
 function describe(error: unknown): string {
   // Duck-typed: socket errors come from another realm under test runners (instanceof fails).
-  const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  const { name, message, code } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+  };
   const text = [name, code, message].filter((part) => typeof part === 'string' && part).join(': ');
   return text.replace(/rediss?:\/\/\S+/g, 'redis://…') || 'unknown error';
 }

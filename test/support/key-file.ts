@@ -24,6 +24,9 @@ export interface TestKey {
 
 /** Writes the `api_keys` secret as the operator would: hashes only, mode 600. */
 export function writeKeyFile(dir: string, keys: TestKey[]): void {
-  const entries = keys.map(({ key, ...rest }) => ({ ...rest, sha256: createHash('sha256').update(key).digest('hex') }));
+  const entries = keys.map(({ key, ...rest }) => ({
+    ...rest,
+    sha256: createHash('sha256').update(key).digest('hex'),
+  }));
   writeFileSync(join(dir, 'api_keys'), JSON.stringify({ keys: entries }, null, 2), { mode: 0o600 });
 }

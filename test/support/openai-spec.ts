@@ -20,8 +20,14 @@ function compile(): Ajv {
   const instance = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
   addFormats(instance);
-  instance.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
-  instance.addSchema({ $id: 'openai', components: { schemas: normalize(spec.components.schemas) } });
+  instance.addFormat('unixtime', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= 0,
+  });
+  instance.addSchema({
+    $id: 'openai',
+    components: { schemas: normalize(spec.components.schemas) },
+  });
   return instance;
 }
 

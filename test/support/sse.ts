@@ -7,7 +7,11 @@ export interface RawSse {
   raw: string;
 }
 
-export async function postRaw(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawSse> {
+export async function postRaw(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawSse> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -39,6 +39,10 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: options.apiKey ?? 'unused', maxRetries: 0 });
+  const client = new OpenAI({
+    baseURL: `${url}/v1`,
+    apiKey: options.apiKey ?? 'unused',
+    maxRetries: 0,
+  });
   return { app, url, client, logs, close: () => app.close() };
 }

@@ -18,17 +18,26 @@ export class ReverseLogic implements OrchestrationLogicHandler<ReverseParams> {
     return [{}, { params: { by: 'words' } }];
   }
 
-  async *run(request: ChatRequest, ctx: OrchestrationContext<ReverseParams>): AsyncIterable<ChatEvent> {
+  async *run(
+    request: ChatRequest,
+    ctx: OrchestrationContext<ReverseParams>,
+  ): AsyncIterable<ChatEvent> {
     const last = request.messages.findLast((m) => m.role === 'user');
     const text = typeof last?.content === 'string' ? last.content : '';
     const reply =
-      ctx.params.by === 'words' ? text.split(/\s+/).reverse().join(' ') : Array.from(text).reverse().join('');
+      ctx.params.by === 'words'
+        ? text.split(/\s+/).reverse().join(' ')
+        : Array.from(text).reverse().join('');
     yield { type: 'text', text: reply };
     const prompt = ctx.tokens.countMessages(request.messages);
     const completion = ctx.tokens.count(reply);
     yield {
       type: 'usage',
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+      },
     };
   }
 }

@@ -21,7 +21,10 @@ import { EchoParams } from './echo.params.js';
 export class EchoLogic implements OrchestrationLogicHandler<EchoParams> {
   constructor(@Inject(echoConfig.KEY) private readonly config: EchoConfig) {}
 
-  async *run(request: ChatRequest, ctx: OrchestrationContext<EchoParams>): AsyncIterable<ChatEvent> {
+  async *run(
+    request: ChatRequest,
+    ctx: OrchestrationContext<EchoParams>,
+  ): AsyncIterable<ChatEvent> {
     const { prefix = this.config.defaultPrefix, chunk, delay_ms } = ctx.params;
     if (delay_ms > this.config.maxDelayMs) {
       throw new OrchestrationError(
@@ -41,7 +44,11 @@ export class EchoLogic implements OrchestrationLogicHandler<EchoParams> {
     const completion = ctx.tokens.count(reply);
     yield {
       type: 'usage',
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+      },
     };
     yield { type: 'finish', reason: 'stop' };
   }
@@ -52,9 +59,7 @@ function lastUserText(messages: ChatMessage[]): string {
     const { role, content } = messages[i];
     if (role !== 'user') continue;
     if (typeof content === 'string') return content;
-    return (content ?? [])
-      .map((part) => (part.type === 'text' ? part.text : ''))
-      .join('');
+    return (content ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
   }
   return '';
 }

@@ -9,7 +9,11 @@
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 const number = (minimum: number, maximum: number) => nullable({ type: 'number', minimum, maximum });
 const integer = (minimum?: number, maximum?: number) =>
-  nullable({ type: 'integer', ...(minimum === undefined ? {} : { minimum }), ...(maximum === undefined ? {} : { maximum }) });
+  nullable({
+    type: 'integer',
+    ...(minimum === undefined ? {} : { minimum }),
+    ...(maximum === undefined ? {} : { maximum }),
+  });
 
 const contentPart = {
   type: 'object',
@@ -149,7 +153,12 @@ export const chatCompletionRequestSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['name'],
-          properties: { name: text, description: text, schema: { type: 'object' }, strict: { type: ['boolean', 'null'] } },
+          properties: {
+            name: text,
+            description: text,
+            schema: { type: 'object' },
+            strict: { type: ['boolean', 'null'] },
+          },
         },
       },
     },

@@ -46,7 +46,10 @@ export class ChatMessageDto {
   @MaxLength(256)
   name?: string;
 
-  @ValidateIf((m: ChatMessageDto) => m.role === 'assistant' && m.tool_calls !== undefined && m.tool_calls !== null)
+  @ValidateIf(
+    (m: ChatMessageDto) =>
+      m.role === 'assistant' && m.tool_calls !== undefined && m.tool_calls !== null,
+  )
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => ToolCallDto)

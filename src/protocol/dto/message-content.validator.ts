@@ -1,4 +1,8 @@
-import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import {
+  registerDecorator,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
 
 const PART_CHECKS: Record<string, (part: Record<string, unknown>) => boolean> = {
   text: (p) => typeof p.text === 'string',
@@ -59,7 +63,10 @@ export function IsToolChoice(options?: ValidationOptions): PropertyDecorator {
       name: 'isToolChoice',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: "tool_choice must be 'none', 'auto', 'required' or a named function", ...options },
+      options: {
+        message: "tool_choice must be 'none', 'auto', 'required' or a named function",
+        ...options,
+      },
       validator: {
         validate(value: unknown) {
           if (value === 'none' || value === 'auto' || value === 'required') return true;
@@ -85,7 +92,9 @@ export function IsStop(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate(value: unknown) {
           if (value === null || typeof value === 'string') return true;
-          return Array.isArray(value) && value.length <= 4 && value.every((s) => typeof s === 'string');
+          return (
+            Array.isArray(value) && value.length <= 4 && value.every((s) => typeof s === 'string')
+          );
         },
       },
     });
