@@ -231,6 +231,37 @@ describe('no log line ever shows a secret', () => {
   });
 });
 
+describe('error messages clients see', () => {
+  it('never carry a secret value, whatever code wrote the message', async () => {
+    const upstream = await startRefusingUpstream();
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    const t = await startApp({
+      env: secretsSetup(),
+      config: leakyConfig(upstreamUrl, false),
+      imports: [LeakyModule],
+    });
+    try {
+      const refused = await postRaw(`${t.url}/v1/chat/completions`, {
+        model: 'urn:mvp:leaky:mode=refuse',
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.raw).toContain('[REDACTED]');
+      const late = await postRaw(`${t.url}/v1/chat/completions`, {
+        model: 'urn:mvp:leaky:mode=midstream',
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      for (const body of [refused.raw, late.raw]) {
+        for (const secret of SECRETS) expect(body).not.toContain(secret);
+      }
+    } finally {
+      await t.close();
+      upstream.close();
+    }
+  });
+});
+
 describe('message contents', () => {
   it('are not logged while logging.logContent is off', async () => {
     const t = await startApp({ config: { logging: { level: 'trace' } } });

@@ -6,10 +6,10 @@ import { annotateRequestLog } from '../logging/request-log.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import { ModelRouter } from '../router/model-router.service.js';
 import { endUserOf, toChatRequest } from './chat-request.mapper.js';
+import { ClientErrors } from './client-errors.js';
 import { collectEvents } from './completion-events.js';
 import { newCompletionMeta } from './completion-meta.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
-import { mapError } from './error-mapper.js';
 import { writeSse } from './sse-writer.js';
 
 @Controller('v1')
@@ -20,6 +20,7 @@ export class ChatCompletionsController {
     private readonly router: ModelRouter,
     private readonly orchestration: OrchestrationService,
     private readonly usage: UsageRecorder,
+    private readonly errors: ClientErrors,
   ) {}
 
   @Post('chat/completions')
@@ -56,7 +57,7 @@ export class ChatCompletionsController {
       await writeSse(res, events, meta, {
         includeUsage: body.stream_options?.include_usage === true,
         signal: abort.signal,
-        mapError,
+        mapError: (error) => this.errors.map(error),
         onError: (error) =>
           this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
         onUsage: (usage) => {

@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { mapError } from './error-mapper.js';
+import { ClientErrors } from './client-errors.js';
 
 /**
  * Every error the HTTP layer sees — ours, Nest's own 404s, body-parser failures,
@@ -10,9 +10,11 @@ import { mapError } from './error-mapper.js';
 export class OpenAiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(private readonly errors: ClientErrors) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const mapped = mapError(exception);
+    const mapped = this.errors.map(exception);
     if (mapped.internal) this.logger.error(exception);
     if (res.headersSent) {
       // A streaming response writes its own error event; here only ensure it ends.

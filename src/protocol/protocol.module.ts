@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { RouterModule } from '../router/router.module.js';
 import { ChatCompletionsController } from './chat-completions.controller.js';
+import { ClientErrors } from './client-errors.js';
 import { HealthController } from './health.controller.js';
 import { ModelsController } from './models.controller.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
@@ -15,6 +16,7 @@ import { serverConfig } from './server.config.js';
   controllers: [ChatCompletionsController, ModelsController, HealthController],
   providers: [
     serverConfig.provider(),
+    ClientErrors,
     { provide: APP_FILTER, useClass: OpenAiExceptionFilter },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],
