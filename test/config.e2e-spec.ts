@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +10,9 @@ import { serverConfig, type ServerConfig } from '../src/protocol/server.config.j
 import { SecretsError } from '../src/secrets/secrets.error.js';
 import { LeakyModule } from './fixtures/leaky.logic.js';
 import { LogCapture } from './support/log-capture.js';
+import { run } from './support/run-entry.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HOOKS = join(ROOT, 'test', 'support', 'ts-hooks.ts');
 /** A spawned process loads the whole app graph: seconds on a busy 2-core machine. */
 const SPAWN_TIMEOUT = 60_000;
 
@@ -25,36 +23,6 @@ function tempDir(files: Record<string, string> = {}): string {
     writeFileSync(join(dir, name), text);
   }
   return dir;
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs an entry point of `src/` as its own process, as an operator would (no build needed). */
-function run(entry: string, args: string[], env: NodeJS.ProcessEnv, until?: RegExp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', HOOKS, join(ROOT, 'src', entry), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), SPAWN_TIMEOUT - 5_000);
-    let stopped = false;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (!stopped && until?.test(stdout)) stopped = child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 describe('the real process', () => {
