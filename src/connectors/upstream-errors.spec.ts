@@ -40,6 +40,15 @@ describe('UpstreamErrors', () => {
     expect(message).not.toContain('xyz.abc');
   });
 
+  it('scrubs the key also when the upstream echoes it URL-encoded or JSON-escaped', () => {
+    const odd = 'Ab/cd+ef="gh"\\ij kl';
+    const scrubber = new UpstreamErrors('x', 1000, odd);
+    for (const echoed of [odd, encodeURIComponent(odd), JSON.stringify(odd).slice(1, -1)]) {
+      const message = scrubber.fromStatus({ status: 400, message: `bad: ${echoed}.` }).message;
+      expect(message).toContain('bad: [REDACTED].');
+    }
+  });
+
   it('keeps the 429 retry-after and the 400 param', () => {
     expect(errors.fromStatus({ status: 429, retryAfter: '12' }).retryAfter).toBe('12');
     expect(errors.fromStatus({ status: 400, param: 'messages' }).param).toBe('messages');

@@ -32,15 +32,25 @@ const MAX_DETAIL = 500;
  * scrubbed of the connector's key first: providers echo (parts of) keys in their errors.
  */
 export class UpstreamErrors {
+  /** The key as an upstream may echo it: as is, URL-encoded, escaped inside a JSON string. */
+  private readonly secretForms: string[];
+
   constructor(
     private readonly connector: string,
     private readonly timeoutMs: number,
-    private readonly secret?: string,
-  ) {}
+    secret?: string,
+  ) {
+    this.secretForms =
+      secret && secret.length >= 4
+        ? [
+            ...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]),
+          ].sort((a, b) => b.length - a.length)
+        : [];
+  }
 
   scrub(text: string): string {
-    const plain =
-      this.secret && this.secret.length >= 4 ? text.split(this.secret).join('[REDACTED]') : text;
+    let plain = text;
+    for (const form of this.secretForms) plain = plain.split(form).join('[REDACTED]');
     const scrubbed = plain.replace(KEY_LIKE, '[REDACTED]');
     return scrubbed.length > MAX_DETAIL ? `${scrubbed.slice(0, MAX_DETAIL)}…` : scrubbed;
   }
