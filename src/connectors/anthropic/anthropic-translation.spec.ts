@@ -78,6 +78,7 @@ describe('toAnthropicParams', () => {
           role: 'user',
           content: [
             { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AAAA' } },
+            { type: 'image_url', image_url: { url: 'data:image/JPG;base64,BBBB' } },
             { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
             {
               type: 'file',
@@ -89,6 +90,7 @@ describe('toAnthropicParams', () => {
     });
     expect(p.messages[0].content).toEqual([
       { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'AAAA' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'BBBB' } },
       { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
       {
         type: 'document',
@@ -217,7 +219,7 @@ describe('toAnthropicParams', () => {
             parameters: { type: 'object', properties: { x: { type: 'number' } } },
           },
         },
-        { type: 'function', function: { name: 'b' } },
+        { type: 'function', function: { name: 'b', strict: true } },
       ],
     });
     expect(p.tools).toEqual([
@@ -226,7 +228,7 @@ describe('toAnthropicParams', () => {
         description: 'A',
         input_schema: { type: 'object', properties: { x: { type: 'number' } } },
       },
-      { name: 'b', input_schema: { type: 'object' } },
+      { name: 'b', input_schema: { type: 'object' }, strict: true },
     ]);
     expect(p.tool_choice).toBeUndefined();
   });
@@ -316,6 +318,21 @@ describe('Anthropic answers as events', () => {
       completion_tokens: 5,
       total_tokens: 135,
       prompt_tokens_details: { cached_tokens: 100 },
+    });
+  });
+
+  it('reports thinking tokens as reasoning_tokens', () => {
+    expect(
+      toUsage({
+        input_tokens: 1,
+        output_tokens: 50,
+        output_tokens_details: { thinking_tokens: 40 },
+      }),
+    ).toEqual({
+      prompt_tokens: 1,
+      completion_tokens: 50,
+      total_tokens: 51,
+      completion_tokens_details: { reasoning_tokens: 40 },
     });
   });
 

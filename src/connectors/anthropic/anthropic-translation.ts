@@ -93,6 +93,7 @@ export function toAnthropicParams(
       name: tool.function.name,
       ...(tool.function.description ? { description: tool.function.description } : {}),
       input_schema: { type: 'object', ...tool.function.parameters } as Anthropic.Tool.InputSchema,
+      ...(tool.function.strict === true ? { strict: true } : {}),
     }));
     const choice = toToolChoice(request);
     if (choice) params.tool_choice = choice;
@@ -167,11 +168,13 @@ function userBlock(part: ContentPart, param: string): UserBlock | undefined {
       const url = part.image_url.url;
       const data = DATA_URL.exec(url);
       if (data) {
-        if (!IMAGE_TYPES.has(data[1]))
+        // Media types are case-insensitive, and `image/jpg` is a common misspelling.
+        const type = data[1].toLowerCase().replace(/^image\/jpg$/, 'image/jpeg');
+        if (!IMAGE_TYPES.has(type))
           throw unsupported(`Anthropic takes JPEG, PNG, GIF or WebP images, not ${data[1]}`, param);
         return {
           type: 'image',
-          source: { type: 'base64', media_type: data[1] as ImageMediaType, data: data[2] },
+          source: { type: 'base64', media_type: type as ImageMediaType, data: data[2] },
         };
       }
       if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
@@ -268,9 +271,13 @@ interface AnthropicUsage {
   output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number } | null;
 }
 
-/** OpenAI's `prompt_tokens` include cached ones; Anthropic counts them apart. */
+/**
+ * OpenAI's `prompt_tokens` include cached ones; Anthropic counts them apart. Thinking tokens
+ * are part of `output_tokens` in both: OpenAI's `reasoning_tokens`.
+ */
 export function toUsage(usage: AnthropicUsage): Usage {
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const prompt = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + cacheRead;
@@ -282,6 +289,8 @@ export function toUsage(usage: AnthropicUsage): Usage {
   };
   if (usage.cache_read_input_tokens != null)
     out.prompt_tokens_details = { cached_tokens: cacheRead };
+  const thinking = usage.output_tokens_details?.thinking_tokens;
+  if (typeof thinking === 'number') out.completion_tokens_details = { reasoning_tokens: thinking };
   return out;
 }
 
@@ -376,6 +385,8 @@ export class AnthropicStreamTranslator {
           this.usage.cache_creation_input_tokens = u.cache_creation_input_tokens;
         if (u.cache_read_input_tokens != null)
           this.usage.cache_read_input_tokens = u.cache_read_input_tokens;
+        if (u.output_tokens_details != null)
+          this.usage.output_tokens_details = u.output_tokens_details;
         return false;
       }
       case 'message_stop':
