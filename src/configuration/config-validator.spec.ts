@@ -15,8 +15,10 @@ import { SecretRef } from '../secrets/secret-ref.js';
 import type { ConfigSources } from './config-layers.js';
 import {
   defineConfigListSection,
+  defineConfigMapSection,
   defineConfigSection,
   type ConfigSection,
+  type ConfigValueSchema,
 } from './config-section.js';
 import { isSecretKey, validateTree } from './config-validator.js';
 
@@ -61,10 +63,30 @@ class DemoLogic {
 const server = defineConfigSection('server', ServerSection);
 const backends = defineConfigListSection('backends', Backend);
 const demo = defineConfigSection('ols.demo', DemoLogic);
+/** Items that are not mappings: a non-empty list of lower-case words. */
+const words: ConfigValueSchema<string[]> = {
+  validate(value) {
+    if (!Array.isArray(value) || !value.length)
+      return { faults: [{ at: '', expected: 'a non-empty list of words', found: value }] };
+    const faults = value.flatMap((word: unknown, i) =>
+      typeof word === 'string' && /^[a-z]+$/.test(word)
+        ? []
+        : [{ at: `[${i}]`, expected: 'a lower-case word', found: word }],
+    );
+    return faults.length ? { faults } : { value: value as string[] };
+  },
+};
+const groups = defineConfigMapSection('groups', words, {
+  pattern: /^[a-z]+$/,
+  expected: 'lower-case letters',
+});
+const pools = defineConfigMapSection('pools', Limits);
 const sections = new Map<string, ConfigSection<object>>([
   [server.path, server],
   [backends.path, backends],
   [demo.path, demo],
+  [groups.path, groups],
+  [pools.path, pools],
 ]);
 
 function validate(tree: Record<string, unknown>, sources: ConfigSources = new Map()) {
@@ -182,6 +204,75 @@ describe('validateTree', () => {
     expect(problems.find((p) => p.path === 'backends[0].apiKey.secret')?.message).toMatch(
       /^expected a secret name/,
     );
+  });
+});
+
+describe('validateTree: map sections', () => {
+  it('reads free names to items, without a prototype, and an absent section as empty', () => {
+    const { config, problems } = validate({
+      groups: { fruit: ['apple', 'pear'], constructor: ['x'] },
+      pools: { small: { max_tokens: 5 }, big: {} },
+    });
+    expect(problems).toEqual([]);
+    const read = config.groups as Record<string, string[]>;
+    expect(Object.getPrototypeOf(read)).toBeNull();
+    expect({ ...read }).toEqual({ fruit: ['apple', 'pear'], constructor: ['x'] });
+    const limits = config.pools as Record<string, Limits>;
+    expect(limits.small).toBeInstanceOf(Limits);
+    expect(limits.big.max_tokens).toBe(100);
+
+    const empty = validate({}).config;
+    expect({ ...(empty.groups as object) }).toEqual({});
+    expect({ ...(empty.pools as object) }).toEqual({});
+  });
+
+  it('validates each item with its value schema, naming the item and the element at fault', () => {
+    const sources: ConfigSources = new Map([
+      ['groups.fruit', 'app.yaml:2'],
+      ['groups.fruit[1]', 'app.yaml:4'],
+    ]);
+    const { problems } = validate(
+      { groups: { fruit: ['apple', 7, 'Pear'], veg: 'carrot', none: [] } },
+      sources,
+    );
+    expect(problems.map((p) => `${p.source} ${p.path}: ${p.message}`)).toEqual([
+      'app.yaml:4 groups.fruit[1]: expected a lower-case word; found an integer',
+      'app.yaml:2 groups.fruit[2]: expected a lower-case word; found a string',
+      'defaults groups.none: expected a non-empty list of words; found a list of 0',
+      'defaults groups.veg: expected a non-empty list of words; found a string',
+    ]);
+    expect(JSON.stringify(problems)).not.toMatch(/Pear|carrot/);
+  });
+
+  it('refuses names outside the key rule, and a section that is not a mapping', () => {
+    expect(
+      validate({ groups: { Fruit: ['apple'], 'two words': ['x'] } }).problems.map(
+        (p) => `${p.path}: ${p.message}`,
+      ),
+    ).toEqual([
+      'groups.Fruit: invalid name: expected lower-case letters',
+      'groups.two words: invalid name: expected lower-case letters',
+    ]);
+    expect(validate({ groups: ['apple'] }).problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'groups: expected a mapping, found a list of 1',
+    ]);
+  });
+
+  it('validates mapping items with their class: types, unknown keys and non-mappings', () => {
+    const { problems } = validate({
+      pools: { a: { max_token: 5 }, b: { max_tokens: 0 }, c: 3 },
+    });
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'pools.a.max_token: unknown key (check the spelling)',
+      'pools.b.max_tokens: expected at least 1; found an integer',
+      'pools.c: expected a mapping, found an integer',
+    ]);
+  });
+
+  it('still refuses literal secrets inside map items', () => {
+    const { problems } = validate({ pools: { a: { password: 'hunter22' } } });
+    expect(problems.map((p) => p.path)).toEqual(['pools.a.password']);
+    expect(problems[0].message).toMatch(/^looks like a literal secret/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { isSecretRef, SECRET_NAME } from '../secrets/secret-ref.js';
-import { type ConfigSection } from './config-section.js';
+import type { ConfigClass, ConfigSection } from './config-section.js';
 import { isPlainObject, sourceOf, type ConfigSources, type ConfigTree } from './config-layers.js';
 import type { ConfigProblem } from './configuration.error.js';
 
@@ -51,36 +51,21 @@ export function validateTree(
 
   const config: ConfigTree = {};
   for (const section of sections.values()) {
-    const raw = getPath(tree, section.path) ?? (section.list ? [] : {});
-    const wanted = section.list ? Array.isArray(raw) : isPlainObject(raw);
-    if (!wanted) {
+    const list = section.kind === 'list';
+    const raw: unknown = getPath(tree, section.path) ?? (list ? [] : {});
+    if (list ? !Array.isArray(raw) : !isPlainObject(raw)) {
       problems.push({
         source: sourceOf(section.path, sources),
         path: section.path,
-        message: `expected ${section.list ? 'a list' : 'a mapping'}, found ${describe(raw)}`,
+        message: `expected ${list ? 'a list' : 'a mapping'}, found ${describe(raw)}`,
       });
       continue;
     }
-    if (section.list) {
-      const items = (raw as unknown[]).map((item, i) => {
-        const path = `${section.path}[${i}]`;
-        if (isPlainObject(item))
-          return validateObject(section.schema, item, path, sources, problems);
-        problems.push({
-          source: sourceOf(path, sources),
-          path,
-          message: `expected a mapping, found ${describe(item)}`,
-        });
-        return undefined;
-      });
-      setPath(config, section.path, items);
-    } else {
-      setPath(
-        config,
-        section.path,
-        validateObject(section.schema, raw as ConfigTree, section.path, sources, problems),
-      );
-    }
+    setPath(
+      config,
+      section.path,
+      validateSection(section, raw as unknown[] | ConfigTree, sources, problems),
+    );
   }
   return { config, problems: tidy(problems) };
 }
@@ -107,8 +92,71 @@ function tidy(problems: ConfigProblem[]): ConfigProblem[] {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function validateObject(
+function validateSection(
+  section: ConfigSection<object>,
+  raw: unknown[] | ConfigTree,
+  sources: ConfigSources,
+  problems: ConfigProblem[],
+): unknown {
+  const { path, schema } = section;
+  switch (section.kind) {
+    case 'mapping':
+      return validateItem(schema, raw, path, sources, problems);
+    case 'list':
+      return (raw as unknown[]).map((item, i) =>
+        validateItem(schema, item, `${path}[${i}]`, sources, problems),
+      );
+    case 'map': {
+      // No prototype: a name such as `constructor` is an entry like any other.
+      const items = Object.create(null) as Record<string, unknown>;
+      for (const [key, item] of Object.entries(raw)) {
+        const itemPath = `${path}.${key}`;
+        if (section.keys && !section.keys.pattern.test(key)) {
+          problems.push({
+            source: sourceOf(itemPath, sources),
+            path: itemPath,
+            message: `invalid name: expected ${section.keys.expected}`,
+          });
+        }
+        items[key] = validateItem(schema, item, itemPath, sources, problems);
+      }
+      return items;
+    }
+  }
+}
+
+/** One item: a mapping checked against its class, or any value against its value schema. */
+function validateItem(
   schema: ConfigSection<object>['schema'],
+  item: unknown,
+  path: string,
+  sources: ConfigSources,
+  problems: ConfigProblem[],
+): unknown {
+  if (typeof schema !== 'function') {
+    const result = schema.validate(item);
+    if ('value' in result) return result.value;
+    for (const fault of result.faults) {
+      const at = `${path}${fault.at}`;
+      problems.push({
+        source: sourceOf(at, sources),
+        path: at,
+        message: `expected ${fault.expected}; found ${describe(fault.found)}`,
+      });
+    }
+    return undefined;
+  }
+  if (isPlainObject(item)) return validateObject(schema, item, path, sources, problems);
+  problems.push({
+    source: sourceOf(path, sources),
+    path,
+    message: `expected a mapping, found ${describe(item)}`,
+  });
+  return undefined;
+}
+
+function validateObject(
+  schema: ConfigClass,
   raw: ConfigTree,
   path: string,
   sources: ConfigSources,

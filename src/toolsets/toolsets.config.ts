@@ -1,50 +1,33 @@
-import { ValidateBy } from 'class-validator';
-import { defineConfigSection } from '../configuration/config-section.js';
+import {
+  defineConfigMapSection,
+  type ConfigValueFault,
+  type ConfigValueSchema,
+} from '../configuration/config-section.js';
 
-const TOOLSET_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** The tool names of one toolset: a non-empty list of non-empty strings. */
+const toolNames: ConfigValueSchema<string[]> = {
+  validate(value) {
+    if (!Array.isArray(value) || value.length === 0) {
+      return { faults: [{ at: '', expected: 'a non-empty list of tool names', found: value }] };
+    }
+    const faults: ConfigValueFault[] = [];
+    value.forEach((name: unknown, i) => {
+      if (typeof name !== 'string' || name === '')
+        faults.push({ at: `[${i}]`, expected: 'a tool name', found: name });
+    });
+    return faults.length ? { faults } : { value: value as string[] };
+  },
+};
 
 /**
  * `toolsets: { files: [read_file, list_files], math: [calculator] }`: named groups of tool
  * names (an MCP server's tools as `<server>.<tool>`, or all of them as `<server>.*`), a
  * shorthand for OLs and URNs. Tool names are checked against the registry at boot.
  */
-export class ToolsetsConfig {
-  /** The toolsets by name. */
-  @ValidateBy({
-    name: 'isToolsetMap',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'object' &&
-        value !== null &&
-        Object.entries(value).every(
-          ([name, tools]) =>
-            TOOLSET_NAME.test(name) &&
-            Array.isArray(tools) &&
-            tools.length > 0 &&
-            tools.every((tool) => typeof tool === 'string' && tool.length > 0),
-        ),
-      defaultMessage: () =>
-        'toolset names (letters, digits, "_", "-") mapped to non-empty lists of tool names',
-    },
-  })
-  sets: Record<string, string[]> = {};
+export const toolsetsConfig = defineConfigMapSection('toolsets', toolNames, {
+  pattern: /^[a-zA-Z0-9_-]{1,64}$/,
+  expected: 'letters, digits, "_" or "-" (at most 64)',
+});
 
-  /**
-   * The section is a free-form mapping, while config sections are classes with declared
-   * keys: every key class-transformer assigns while building the instance is gathered
-   * into `sets`, so validation sees one declared property.
-   */
-  constructor() {
-    return new Proxy(this, {
-      set: (target, key, value: unknown) => {
-        // `sets` itself comes back as its default object; a toolset may be named `sets` too.
-        if (key === 'sets' && !Array.isArray(value))
-          target.sets = value as Record<string, string[]>;
-        else target.sets[String(key)] = value as string[];
-        return true;
-      },
-    });
-  }
-}
-
-export const toolsetsConfig = defineConfigSection('toolsets', ToolsetsConfig);
+/** The toolsets by name (an object without prototype). */
+export type ToolsetsConfig = Readonly<Record<string, readonly string[]>>;

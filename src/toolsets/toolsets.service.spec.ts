@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { loadConfiguration } from '../configuration/load-configuration.js';
+import { ConfigurationError } from '../configuration/configuration.error.js';
+import { LoadedConfiguration, loadConfiguration } from '../configuration/load-configuration.js';
 import { ToolExecutor } from '../tools/tool-executor.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import { ToolsConfig } from '../tools/tools.config.js';
 import { ToolsError, ToolsErrorCode } from '../tools/tools.error.js';
 import type { WorkspaceService } from '../tools/workspace.service.js';
-import { toolsetsConfig, ToolsetsConfig } from './toolsets.config.js';
+import { toolsetsConfig, type ToolsetsConfig } from './toolsets.config.js';
 import { ToolsetsService } from './toolsets.service.js';
 
 const OBJECT = { type: 'object', properties: { x: { type: 'string' } } };
@@ -34,12 +35,12 @@ function setup(sets: Record<string, string[]>) {
     });
   }
   registry.setUnavailable('down.*', "MCP server 'down' is unavailable (spawn ENOENT)");
-  const config = Object.assign(new ToolsetsConfig(), { sets });
   const service = new ToolsetsService(
-    config,
+    sets,
     registry,
     new ToolExecutor(new ToolsConfig()),
     {} as WorkspaceService,
+    new LoadedConfiguration({}, [], '', new Map([['toolsets', 'app.yaml:4']])),
   );
   const factory = service.forCall({
     signal: new AbortController().signal,
@@ -51,37 +52,47 @@ function setup(sets: Record<string, string[]>) {
 describe('toolsets', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
+  const load = (toolsets: unknown) =>
+    loadConfiguration({ configDir: '/nonexistent', env: {}, override: { toolsets } });
+
   it('reads the map form of the `toolsets` section from YAML-like config', () => {
-    const loaded = loadConfiguration({
-      configDir: '/nonexistent',
-      env: {},
-      override: {
-        toolsets: {
-          files: ['read_file', 'list_files'],
-          math: ['calculator'],
-          sets: ['calculator'],
-        },
-      },
-    });
-    const section = (loaded.config as Record<string, ToolsetsConfig>)[toolsetsConfig.path];
-    expect(section.sets).toEqual({
+    const loaded = load({
       files: ['read_file', 'list_files'],
       math: ['calculator'],
-      sets: ['calculator'],
+      constructor: ['calculator'],
     });
+    const section = loaded.config[toolsetsConfig.path] as ToolsetsConfig;
+    expect({ ...section }).toEqual({
+      files: ['read_file', 'list_files'],
+      math: ['calculator'],
+      constructor: ['calculator'],
+    });
+    expect(Object.getPrototypeOf(section)).toBeNull();
   });
 
-  it('refuses malformed toolsets at load time', () => {
-    for (const toolsets of [
-      { files: 'read_file' },
-      { files: [] },
-      { 'bad name': ['x'] },
-      { files: [42] },
-    ]) {
-      expect(() =>
-        loadConfiguration({ configDir: '/nonexistent', env: {}, override: { toolsets } }),
-      ).toThrow(/toolsets/);
-    }
+  it('refuses malformed toolsets at load time, naming each bad key', () => {
+    const problems = (toolsets: unknown): string[] => {
+      try {
+        load(toolsets);
+      } catch (error) {
+        return (error as ConfigurationError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+      return [];
+    };
+    expect(problems({ files: 'read_file' })).toEqual([
+      'toolsets.files: expected a non-empty list of tool names; found a string',
+    ]);
+    expect(problems({ files: [] })).toEqual([
+      'toolsets.files: expected a non-empty list of tool names; found a list of 0',
+    ]);
+    expect(problems({ 'bad name': ['x'] })).toEqual([
+      'toolsets.bad name: invalid name: expected letters, digits, "_" or "-" (at most 64)',
+    ]);
+    expect(problems({ files: ['read_file', 42, ''] })).toEqual([
+      'toolsets.files[1]: expected a tool name; found an integer',
+      'toolsets.files[2]: expected a tool name; found an empty string',
+    ]);
+    expect(problems(['calculator'])).toEqual(['toolsets: expected a mapping, found a list of 1']);
   });
 
   it('selects toolsets, tools and whole MCP servers, in order and without duplicates', () => {
@@ -187,22 +198,25 @@ describe('toolsets', () => {
     const { factory } = setup({ ok: ['calculator', 'down.*'] });
     expect(factory.select(['ok']).names).toEqual(['calculator']);
 
-    expect(() =>
+    let error: unknown;
+    try {
       setup({
         a: ['calculator', 'typo_tool'],
         b: ['a'],
         calculator: ['read_file'],
-      }).service.onApplicationBootstrap(),
-    ).toThrow(
-      new Error(
-        [
-          'Invalid toolsets:',
-          "  - toolsets.a: 'calculator' is a toolset; list its tools instead (toolsets do not nest)",
-          "  - toolsets.a: unknown tool 'typo_tool'",
-          "  - toolsets.b: 'a' is a toolset; list its tools instead (toolsets do not nest)",
-          '  - toolsets.calculator: a tool has the same name; rename the toolset',
-        ].join('\n'),
-      ),
+      }).service.onApplicationBootstrap();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).message).toBe(
+      [
+        'Invalid configuration (4 problems):',
+        "  - app.yaml:4: toolsets.a[0]: 'calculator' is a toolset; list its tools instead (toolsets do not nest)",
+        "  - app.yaml:4: toolsets.a[1]: unknown tool 'typo_tool'",
+        "  - app.yaml:4: toolsets.b[0]: 'a' is a toolset; list its tools instead (toolsets do not nest)",
+        '  - app.yaml:4: toolsets.calculator: a tool has the same name; rename the toolset',
+      ].join('\n'),
     );
   });
 });

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigurationError, type ConfigProblem } from '../configuration/configuration.error.js';
+import { LoadedConfiguration } from '../configuration/load-configuration.js';
 import { ToolExecutor, type ToolCallScope } from '../tools/tool-executor.js';
 import { ToolRegistry, type RegisteredTool } from '../tools/tool-registry.js';
 import { ToolsError, ToolsErrorCode } from '../tools/tools.error.js';
@@ -14,39 +16,36 @@ import { toolsetsConfig, type ToolsetsConfig } from './toolsets.config.js';
 @Injectable()
 export class ToolsetsService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Toolsets');
-  private readonly sets: Record<string, string[]>;
 
   constructor(
-    @Inject(toolsetsConfig.KEY) config: ToolsetsConfig,
+    @Inject(toolsetsConfig.KEY) private readonly sets: ToolsetsConfig,
     private readonly registry: ToolRegistry,
     private readonly executor: ToolExecutor,
     private readonly workspaces: WorkspaceService,
-  ) {
-    this.sets = config.sets;
-  }
+    private readonly loaded: LoadedConfiguration,
+  ) {}
 
   /** Checks the configured toolsets once every tool source (MCP included) has registered. */
   onApplicationBootstrap(): void {
-    const problems: string[] = [];
+    const problems: ConfigProblem[] = [];
+    const problem = (path: string, message: string): void => {
+      problems.push({ source: this.loaded.sourceOf(path), path, message });
+    };
     for (const [set, names] of Object.entries(this.sets)) {
-      if (this.registry.get(set) || this.registry.whyUnavailable(set)) {
-        problems.push(`toolsets.${set}: a tool has the same name; rename the toolset`);
-      }
-      for (const name of names) {
+      if (this.registry.get(set) || this.registry.whyUnavailable(set))
+        problem(`toolsets.${set}`, 'a tool has the same name; rename the toolset');
+      names.forEach((name, i) => {
+        const path = `toolsets.${set}[${i}]`;
         if (Object.hasOwn(this.sets, name)) {
-          problems.push(
-            `toolsets.${set}: '${name}' is a toolset; list its tools instead (toolsets do not nest)`,
-          );
-          continue;
+          problem(path, `'${name}' is a toolset; list its tools instead (toolsets do not nest)`);
+        } else if (!this.expand(name).length) {
+          const why = this.registry.whyUnavailable(name);
+          if (why) this.logger.warn(`${path}: ${name} is left out: ${why}`);
+          else problem(path, `unknown tool '${name}'`);
         }
-        if (this.expand(name).length) continue;
-        const why = this.registry.whyUnavailable(name);
-        if (why) this.logger.warn(`toolsets.${set}: ${name} is left out: ${why}`);
-        else problems.push(`toolsets.${set}: unknown tool '${name}'`);
-      }
+      });
     }
-    if (problems.length)
-      throw new Error(`Invalid toolsets:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (problems.length) throw new ConfigurationError(problems);
   }
 
   /** The toolset factory of one OL call. */
