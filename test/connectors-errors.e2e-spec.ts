@@ -215,6 +215,25 @@ describe('connector failures as clients see them', () => {
         (await app.client.chat.completions.create({ model, messages })).choices[0].message.content,
       ).toBe('next');
     });
+
+    it('closes the upstream request when the client disconnects before an unstreamed answer, and does not retry it', async () => {
+      // The retrying connector: a 10-minute timeout, so only the disconnect can close it.
+      fake().script({ text: 'too late', headersDelayMs: 5000 });
+      const before = fake().requests.length;
+      const closed = fake().nextClose();
+      const controller = new AbortController();
+      const pending = app.client.chat.completions
+        .create({ model: `${model}-retrying`, messages }, { signal: controller.signal })
+        .catch((e: unknown) => e);
+      while (fake().requests.length === before) await new Promise((r) => setTimeout(r, 10));
+      controller.abort();
+      const started = Date.now();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+      await new Promise((r) => setTimeout(r, 700)); // longer than the first retry's backoff
+      expect(fake().requests.length).toBe(before + 1);
+    });
   });
 
   it('reports an Anthropic `event: error` mid-stream as an error event', async () => {
@@ -226,6 +245,21 @@ describe('connector failures as clients see them', () => {
     const res = await post({ model: 'urn:mvp:chat:connector=anthropic', stream: true });
     const last = JSON.parse(res.events.at(-2)!) as { error?: { code: string } };
     expect(last.error?.code).toBe('upstream_unavailable');
+  });
+
+  it.each([
+    ['openai', { error: { message: 'backend crashed', code: 500 } }, 'backend crashed'],
+    ['openai', { object: 'list', data: [] }, 'not a chat completion'],
+    ['anthropic', { type: 'error', error: { type: 'api_error' } }, 'not a message'],
+    ['ollama', { error: 'backend crashed' }, 'backend crashed'],
+  ])('answers a %s 200 whose body is not an answer with a 502 (%j)', async (name, body, said) => {
+    // An HTTP 200 carrying this body (some OpenAI-compatible servers do this on failure).
+    fakes.get(name)!.script({ error: { status: 200, body } });
+    const res = await post({ model: `urn:mvp:chat:connector=${name}` });
+    expect(res.status).toBe(502);
+    const error = (JSON.parse(res.raw) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('upstream_unavailable');
+    expect(error.message).toContain(said);
   });
 
   it('answers an upstream that refuses connections with a 502', async () => {

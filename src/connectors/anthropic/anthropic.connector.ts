@@ -87,8 +87,12 @@ export class AnthropicConnector implements Connector {
       try {
         message = (await res.body.json()) as Anthropic.Message;
       } catch (error) {
-        throw this.errors.fromTransport(error, signal, true);
+        throw (error as Error | undefined)?.name === 'SyntaxError'
+          ? this.errors.malformed('answered with a body that is not JSON')
+          : this.errors.fromTransport(error, signal, true);
       }
+      if (!Array.isArray(message?.content) || !message.usage)
+        throw this.errors.malformed('answered with something that is not a message');
       yield* messageEvents(message);
       return;
     }

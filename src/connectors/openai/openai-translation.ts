@@ -78,7 +78,7 @@ export function toFinishReason(reason: string): FinishReason {
 export function completionEvents(completion: OpenAI.ChatCompletion): ChatEvent[] {
   const events: ChatEvent[] = [];
   const choice = completion.choices[0];
-  if (choice) {
+  if (choice?.message) {
     const { content, refusal, tool_calls } = choice.message;
     // The neutral events have no refusal: a refusal is what the model said.
     if (content) events.push({ type: 'text', text: content });

@@ -80,11 +80,22 @@ export class OpenAiConnector implements Connector {
     }
 
     if (!stream) {
-      let completion: OpenAI.ChatCompletion;
+      let completion: OpenAI.ChatCompletion & { error?: { message?: unknown } };
       try {
-        completion = (await res.body.json()) as OpenAI.ChatCompletion;
+        completion = (await res.body.json()) as typeof completion;
       } catch (error) {
-        throw this.errors.fromTransport(error, signal, true);
+        throw (error as Error | undefined)?.name === 'SyntaxError'
+          ? this.errors.malformed('answered with a body that is not JSON')
+          : this.errors.fromTransport(error, signal, true);
+      }
+      // Some OpenAI-compatible servers answer a failure with a 200 and an error body.
+      if (!Array.isArray(completion?.choices)) {
+        const why = completion?.error?.message;
+        throw this.errors.malformed(
+          typeof why === 'string'
+            ? `reported an error: ${this.errors.scrub(why)}`
+            : 'answered with something that is not a chat completion',
+        );
       }
       yield* completionEvents(completion);
       return;
