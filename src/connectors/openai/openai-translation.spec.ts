@@ -50,6 +50,36 @@ describe('toOpenAiParams', () => {
       top_p: 0.8,
     });
   });
+
+  it("sends developer messages as system to OpenAI-compatible servers, as is to OpenAI's API", () => {
+    const withDeveloper = [
+      { role: 'developer' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'hi' },
+    ];
+    expect(
+      toOpenAiParams({ messages: withDeveloper }, 'm', new ConnectorDefaults()).messages,
+    ).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'hi' },
+    ]);
+    expect(
+      toOpenAiParams({ messages: withDeveloper }, 'm', new ConnectorDefaults(), true).messages,
+    ).toBe(withDeveloper);
+  });
+
+  it("sends a configured limit as max_completion_tokens to OpenAI's API", () => {
+    const defaults = Object.assign(new ConnectorDefaults(), { max_tokens: 100 });
+    expect(toOpenAiParams({ messages }, 'm', defaults, true)).toEqual({
+      model: 'm',
+      messages,
+      max_completion_tokens: 100,
+    });
+    expect(toOpenAiParams({ messages, max_tokens: 7 }, 'm', defaults, true)).toEqual({
+      model: 'm',
+      messages,
+      max_tokens: 7,
+    });
+  });
 });
 
 describe('OpenAI answers as events', () => {

@@ -25,21 +25,31 @@ const PASSED = [
 
 /**
  * The neutral request is OpenAI's own shape: it passes through, with the upstream model and
- * the connector's defaults for what the client left unset.
+ * the connector's defaults for what the client left unset. `openAiApi` tells OpenAI's own API
+ * from other OpenAI-compatible servers, which differ in two places: their chat templates know
+ * no `developer` role (sent as `system`, which OpenAI itself treats alike), and a configured
+ * limit goes as `max_tokens` (OpenAI's reasoning models take only `max_completion_tokens`).
  */
 export function toOpenAiParams(
   request: ChatRequest,
   model: string,
   defaults: ConnectorDefaults,
+  openAiApi = false,
 ): CreateParams {
-  const params: Record<string, unknown> = { model, messages: request.messages };
+  const messages =
+    openAiApi || !request.messages.some((m) => m.role === 'developer')
+      ? request.messages
+      : request.messages.map((m) =>
+          m.role === 'developer' ? { ...m, role: 'system' as const } : m,
+        );
+  const params: Record<string, unknown> = { model, messages };
   for (const key of PASSED) if (request[key] !== undefined) params[key] = request[key];
   if (
     defaults.max_tokens !== undefined &&
     params.max_tokens === undefined &&
     params.max_completion_tokens === undefined
   ) {
-    params.max_tokens = defaults.max_tokens;
+    params[openAiApi ? 'max_completion_tokens' : 'max_tokens'] = defaults.max_tokens;
   }
   if (defaults.temperature !== undefined && params.temperature === undefined)
     params.temperature = defaults.temperature;

@@ -28,6 +28,8 @@ export class OpenAiConnector implements Connector {
   private readonly errors: UpstreamErrors;
   private readonly url: string;
   private readonly headers: Record<string, string>;
+  /** OpenAI's own API, not another OpenAI-compatible server (see `toOpenAiParams`). */
+  private readonly openAiApi: boolean;
 
   constructor(
     private readonly config: ConnectorConfig,
@@ -40,6 +42,7 @@ export class OpenAiConnector implements Connector {
     this.errors = new UpstreamErrors(config.name, config.timeoutMs, apiKey);
     const baseURL = (config.baseUrl ?? DEFAULT_BASE_URL.openai).replace(/\/+$/, '');
     this.url = `${baseURL}/chat/completions`;
+    this.openAiApi = new URL(baseURL).hostname === new URL(DEFAULT_BASE_URL.openai).hostname;
     // A keyless server gets no Authorization header at all.
     this.headers = { 'content-type': 'application/json', accept: 'application/json' };
     if (apiKey !== undefined) this.headers.authorization = `Bearer ${apiKey}`;
@@ -59,7 +62,7 @@ export class OpenAiConnector implements Connector {
 
   async *chat(request: ChatRequest, options: ConnectorCallOptions): AsyncGenerator<ChatEvent> {
     const model = requireModel(this, options.model);
-    const params = toOpenAiParams(request, model, this.config.defaults);
+    const params = toOpenAiParams(request, model, this.config.defaults, this.openAiApi);
     const { signal } = options;
     const stream = options.stream !== false;
     const body = JSON.stringify(
