@@ -10,6 +10,9 @@ import { TestToolsModule, ToolProbe } from './fixtures/test-tools.module.js';
 import { assertMatchesSpec } from './support/openai-spec.js';
 import { fakeKey, startWithConnectors } from './support/connector-app.js';
 import { startApp, type TestApp } from './support/test-app.js';
+import { LogCapture } from './support/log-capture.js';
+import { createApp } from '../src/bootstrap.js';
+import { ConfigurationError } from '../src/configuration/configuration.error.js';
 
 type UpstreamMessage = {
   role: string;
@@ -475,6 +478,56 @@ describe('agent OL', () => {
       messages: [{ role: 'user', content: 'shout hello' }],
     });
     expect(toolMessages(1)[0].content).toBe('HELLO');
+  });
+});
+
+/** A system prompt template that cannot work stops the boot, as a configuration error. */
+describe('agent OL system template at boot', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'agent-templates-'));
+    writeFileSync(join(dir, 'typo.njk'), 'You help.\n{{ tool_names }}\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function bootError(agentConfig: Record<string, unknown>): Promise<unknown> {
+    const app = await createApp({
+      config: {
+        env: {},
+        override: { templates: { dir }, ols: { agent: agentConfig } },
+      },
+      logDestination: new LogCapture(),
+    });
+    try {
+      await app.init();
+    } catch (error) {
+      return error;
+    } finally {
+      await app.close();
+    }
+    return undefined;
+  }
+
+  it('names the key, where it was set and the folders searched when the template is missing', async () => {
+    const error = await bootError({ systemTemplate: 'missing.njk' });
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      {
+        source: 'override',
+        path: 'ols.agent.systemTemplate',
+        message: `no template 'missing.njk' in ${dir}`,
+      },
+    ]);
+  });
+
+  it('names the file and line when the template cannot render (an undefined variable)', async () => {
+    const error = await bootError({ systemTemplate: 'typo.njk' });
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const [problem] = (error as ConfigurationError).problems;
+    expect(problem.path).toBe('ols.agent.systemTemplate');
+    expect(problem.message).toMatch(
+      new RegExp(`^the template 'typo\\.njk' fails to render: ${dir}/typo\\.njk:2:\\d+: `),
+    );
   });
 });
 

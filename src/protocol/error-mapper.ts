@@ -155,7 +155,6 @@ function mapTools(e: ToolsError): MappedError {
 /** A template fault is the operator's: a 500 without details (they are in the log). */
 function mapTemplates(e: TemplatesError): MappedError {
   switch (e.code) {
-    case TemplatesErrorCode.INVALID:
     case TemplatesErrorCode.NOT_FOUND:
     case TemplatesErrorCode.RENDER_FAILED:
       return openAiError(500, 'server_error', e.message, 'template_error');

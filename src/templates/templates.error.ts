@@ -1,8 +1,6 @@
 import { CodedError } from '../common/coded-error.js';
 
 export enum TemplatesErrorCode {
-  /** A template does not compile (reported at boot with file and line). */
-  INVALID = 'INVALID',
   /** No template of that name in any folder. */
   NOT_FOUND = 'NOT_FOUND',
   /** Rendering failed: an undefined variable, a failing filter. */

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigurationError } from '../configuration/configuration.error.js';
 import { TemplatesConfig } from './templates.config.js';
 import { TemplatesError, TemplatesErrorCode } from './templates.error.js';
 import { TemplatesService } from './templates.service.js';
@@ -105,10 +106,10 @@ describe('TemplatesService', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(TemplatesError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^Invalid templates:/);
-    expect(message).toMatch(/bad\.njk:3:\d+: unexpected token: }}/);
+    expect(message).toMatch(/^Invalid configuration \(2 problems\):/);
+    expect(message).toMatch(/\n {2}- \S*bad\.njk:3:\d+: unexpected token: }}/);
     expect(message).toMatch(
       /nested\/unclosed\.njk(:\d+)*: .*(unexpected end of file|expected endfor)/i,
     );
@@ -121,5 +122,12 @@ describe('TemplatesService', () => {
     expect(templates.render('shared.njk')).toBe('operator version');
     expect(templates.render('own.njk')).toBe('OL only');
     expect(() => templates.addFolder(folder('ol-broken', { 'x.njk': '{{ }' }))).toThrow(/x\.njk:1/);
+  });
+
+  it('tries a render without logging, for boot-time checks: the reason with file and line', () => {
+    const templates = service(folder('try', { 'vars.njk': 'ok\n{{ missing }}' }));
+    expect(templates.tryRender('vars.njk', { missing: 1 })).toBeUndefined();
+    expect(templates.tryRender('vars.njk', {})).toMatch(/vars\.njk:2:\d+: .*undefined/);
+    expect(templates.searchPath()).toEqual([expect.stringMatching(/try$/)]);
   });
 });

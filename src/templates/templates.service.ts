@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import nunjucks from 'nunjucks';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { ConfigurationError, type ConfigProblem } from '../configuration/configuration.error.js';
 import { TEMPLATE_FILTERS } from './template-filters.js';
 import { templatesConfig, type TemplatesConfig } from './templates.config.js';
 import { TemplatesError, TemplatesErrorCode } from './templates.error.js';
@@ -57,6 +58,24 @@ export class TemplatesService implements TemplateRenderer, OnModuleInit {
     return this.folders.some((folder) => existsSync(join(folder, name)));
   }
 
+  /** Where templates are looked for, in order, as an operator reads paths. */
+  searchPath(): string[] {
+    return this.folders.map(displayPath);
+  }
+
+  /**
+   * Renders once without logging, to catch at boot what would fail every request (an
+   * undefined variable, a failing filter): the reason with file and line, or undefined.
+   */
+  tryRender(name: string, vars: Record<string, unknown>): string | undefined {
+    try {
+      this.env.getTemplate(name).render(vars);
+      return undefined;
+    } catch (error) {
+      return this.locate(error);
+    }
+  }
+
   render(name: string, vars: Record<string, unknown> = {}): string {
     let template: nunjucks.Template;
     try {
@@ -102,38 +121,46 @@ export class TemplatesService implements TemplateRenderer, OnModuleInit {
     }
   }
 
-  /** Compiles every template of every folder; throws one error listing each broken file. */
+  /**
+   * Compiles every template of every folder; throws one ConfigurationError (printed without
+   * a stack at boot) listing each broken file with its line.
+   */
   private compileAll(): void {
-    const problems: string[] = [];
+    const problems: ConfigProblem[] = [];
     for (const folder of this.folders) {
       for (const name of templateFiles(folder)) {
         try {
           this.env.getTemplate(name, true);
         } catch (error) {
-          problems.push(this.locate(error, join(folder, name)));
+          const { where, reason } = this.split(error, join(folder, name));
+          problems.push({
+            source: where ?? displayPath(join(folder, name)),
+            path: '',
+            message: reason,
+          });
         }
       }
     }
-    if (problems.length) {
-      throw new TemplatesError(
-        TemplatesErrorCode.INVALID,
-        `Invalid template${problems.length > 1 ? 's' : ''}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      );
-    }
+    if (problems.length) throw new ConfigurationError(problems);
   }
 
   /** nunjucks says `(path) [Line 3, Column 10]\n  unexpected token`; we say `path:3:10: unexpected token`. */
   private locate(error: unknown, file?: string): string {
+    const { where, reason } = this.split(error, file);
+    return where ? `${where}: ${reason}` : reason;
+  }
+
+  private split(error: unknown, file?: string): { where?: string; reason: string } {
     const message = error instanceof Error ? error.message : String(error);
     const match = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*\n?\s*([\s\S]*)$/.exec(
       message,
     );
-    if (!match) return file ? `${displayPath(file)}: ${message}` : message;
+    if (!match) return { where: file && displayPath(file), reason: message };
     const [, path, line, column, reason] = match;
     const where = [displayPath(path === 'unknown path' && file ? file : path), line, column]
       .filter(Boolean)
       .join(':');
-    return `${where}: ${reason.trim()}`;
+    return { where, reason: reason.trim() };
   }
 }
 

@@ -1,5 +1,7 @@
 import { Inject, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { ConfigurationError } from '../../configuration/configuration.error.js';
+import { LoadedConfiguration } from '../../configuration/load-configuration.js';
 import { ConnectorRegistry } from '../../connectors/connector-registry.js';
 import { TemplatesService } from '../../templates/templates.service.js';
 import {
@@ -43,6 +45,7 @@ export class AgentLogic implements OrchestrationLogicHandler<AgentParams>, OnMod
     @Inject(agentConfig.KEY) private readonly config: AgentConfig,
     private readonly templates: TemplatesService,
     private readonly connectors: ConnectorRegistry,
+    private readonly loaded: LoadedConfiguration,
   ) {}
 
   /** One URN per configured connector, with the default toolsets. */
@@ -50,11 +53,31 @@ export class AgentLogic implements OrchestrationLogicHandler<AgentParams>, OnMod
     return this.connectors.names().map((connector) => ({ params: { connector } }));
   }
 
+  /**
+   * A missing or failing system prompt would fail every request: refuse to boot instead,
+   * naming the key, where it was set and the template's file and line.
+   */
   onModuleInit(): void {
-    if (!this.templates.has(this.config.systemTemplate)) {
-      throw new Error(
-        `ols.agent.systemTemplate: no template named '${this.config.systemTemplate}'`,
-      );
+    const name = this.config.systemTemplate;
+    const path = 'ols.agent.systemTemplate';
+    const problem = (message: string): ConfigurationError =>
+      new ConfigurationError([{ source: this.loaded.sourceOf(path), path, message }]);
+    if (!this.templates.has(name)) {
+      throw problem(`no template '${name}' in ${this.templates.searchPath().join(', ')}`);
+    }
+    // Both sides of the template's likely branches: tools and a workspace, or neither.
+    const samples = [
+      systemVars([], [], null, this.config.maxSteps),
+      systemVars(
+        [{ name: 'calculator', description: 'Evaluate a math expression.' }],
+        ['client_tool'],
+        '/srv/workspace',
+        this.config.maxSteps,
+      ),
+    ];
+    for (const vars of samples) {
+      const failure = this.templates.tryRender(name, vars);
+      if (failure) throw problem(`the template '${name}' fails to render: ${failure}`);
     }
   }
 
@@ -92,13 +115,10 @@ export class AgentLogic implements OrchestrationLogicHandler<AgentParams>, OnMod
         );
     }
 
-    const system = ctx.templates.render(this.config.systemTemplate, {
-      tools: toolset.describe(),
-      client_tools: [...clientNames],
-      workspace: toolset.workspace?.path ?? null,
-      max_steps: maxSteps,
-      today: new Date().toISOString().slice(0, 10),
-    });
+    const system = ctx.templates.render(
+      this.config.systemTemplate,
+      systemVars(toolset.describe(), [...clientNames], toolset.workspace?.path ?? null, maxSteps),
+    );
     const toolChoice = request.tool_choice;
     const base: ChatRequest = { ...request };
     delete base.tools;
@@ -161,6 +181,22 @@ export class AgentLogic implements OrchestrationLogicHandler<AgentParams>, OnMod
       messages.push(...(await Promise.all(calls.map((c) => toolset.execute(c)))));
     }
   }
+}
+
+/** The variables of the system prompt template (documented at the top of agent-system.njk). */
+function systemVars(
+  tools: Array<{ name: string; description: string }>,
+  clientTools: string[],
+  workspace: string | null,
+  maxSteps: number,
+): Record<string, unknown> {
+  return {
+    tools,
+    client_tools: clientTools,
+    workspace,
+    max_steps: maxSteps,
+    today: new Date().toISOString().slice(0, 10),
+  };
 }
 
 function invalid(message: string, param = 'model'): OrchestrationError {
