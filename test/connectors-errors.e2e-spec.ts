@@ -152,6 +152,21 @@ describe('connector failures as clients see them', () => {
       ).toBe('still up');
     });
 
+    it('ends a stream with an error event when the upstream reports an error mid-stream', async () => {
+      fake().script({
+        text: 'abcdefgh',
+        chunkSize: 2,
+        streamError: { after: 4, type: 'overloaded_error', message: 'Overloaded: model crashed' },
+      });
+      const res = await post({ model, stream: true });
+      expect(res.status).toBe(200);
+      expect(res.events.some((e) => e.includes('"content"'))).toBe(true);
+      expect(res.events.at(-1)).toBe('[DONE]');
+      const last = JSON.parse(res.events.at(-2)!) as { error?: { code: string; message: string } };
+      expect(last.error?.code).toBe('upstream_unavailable');
+      expect(last.error?.message).toContain('Overloaded');
+    });
+
     it('answers an unstreamed request cut mid-way with a 502', async () => {
       fake().script({ text: 'cut', dropAfter: 0 });
       const res = await post({ model });
@@ -234,17 +249,6 @@ describe('connector failures as clients see them', () => {
       await new Promise((r) => setTimeout(r, 700)); // longer than the first retry's backoff
       expect(fake().requests.length).toBe(before + 1);
     });
-  });
-
-  it('reports an Anthropic `event: error` mid-stream as an error event', async () => {
-    fakes.get('anthropic')!.script({
-      text: 'abcdefgh',
-      chunkSize: 2,
-      streamError: { after: 4, type: 'overloaded_error', message: 'Overloaded' },
-    });
-    const res = await post({ model: 'urn:mvp:chat:connector=anthropic', stream: true });
-    const last = JSON.parse(res.events.at(-2)!) as { error?: { code: string } };
-    expect(last.error?.code).toBe('upstream_unavailable');
   });
 
   it.each([

@@ -4,6 +4,7 @@ import type { ChatEvent, ChatRequest } from '../../common/chat.types.js';
 import type { Connector, ConnectorCallOptions } from '../connector.js';
 import { DEFAULT_BASE_URL, type ConnectorConfig } from '../connectors.config.js';
 import { requireModel } from '../connector-support.js';
+import type { ConnectorError } from '../connector.error.js';
 import { NdjsonDecoder } from '../ndjson-decoder.js';
 import { UpstreamErrors } from '../upstream-errors.js';
 import type { UpstreamHttp } from '../upstream-http.js';
@@ -53,6 +54,7 @@ export class OllamaConnector implements Connector {
         // After the `done` line, read on to the end: a body read to its end keeps the connection reusable.
         if (done) continue;
         for (const line of this.lines(decoder, text)) {
+          if (line.error !== undefined) throw this.lineError(line.error);
           done = translator.push(line, events);
           for (const event of events) yield event;
           events.length = 0;
@@ -62,6 +64,7 @@ export class OllamaConnector implements Connector {
       // An unstreamed answer (or a last line) may lack its newline.
       if (!done) {
         for (const line of this.lines(decoder, undefined)) {
+          if (line.error !== undefined) throw this.lineError(line.error);
           done = translator.push(line, events);
           for (const event of events) yield event;
           events.length = 0;
@@ -88,21 +91,20 @@ export class OllamaConnector implements Connector {
     }
   }
 
-  /** Parsed lines of `text` (or of what is left at the end); an `{ error }` line throws. */
+  /** Parsed lines of `text` (or of what is left at the end). */
   private lines(decoder: NdjsonDecoder, text: string | undefined): OllamaLine[] {
-    let lines: OllamaLine[];
     try {
-      lines = (text === undefined ? decoder.end() : decoder.push(text)) as OllamaLine[];
+      return (text === undefined ? decoder.end() : decoder.push(text)) as OllamaLine[];
     } catch {
       throw this.errors.malformed('sent a line that is not JSON');
     }
-    for (const line of lines) {
-      if (line.error !== undefined)
-        throw this.errors.malformed(
-          `reported an error mid-stream: ${this.errors.scrub(String(line.error))}`,
-        );
-    }
-    return lines;
+  }
+
+  /** An `{ "error": … }` line: thrown where it stands, after the lines before it were passed on. */
+  private lineError(error: unknown): ConnectorError {
+    return this.errors.malformed(
+      `reported an error mid-stream: ${this.errors.scrub(String(error))}`,
+    );
   }
 
   /** One request with the connector's retries; resolves once a 2xx response's headers arrived. */
