@@ -211,14 +211,19 @@ describe('chat OL on OpenAI-compatible connectors', () => {
     expect(openai.lastChat().body.messages).toEqual(followUp);
   });
 
-  it('serves a second, keyless OpenAI-compatible server without an Authorization header', async () => {
+  it('serves a second, keyless OpenAI-compatible server without an Authorization header, developer messages as system', async () => {
     local.script({ text: 'local answer' });
     const completion = await app.client.chat.completions.create({
       model: 'urn:mvp:chat:connector=local',
-      messages: [{ role: 'user', content: 'hi' }],
+      messages: [
+        { role: 'developer', content: 'Be brief.' },
+        { role: 'user', content: 'hi' },
+      ],
     });
     expect(completion.choices[0].message.content).toBe('local answer');
     expect(local.lastChat().body.model).toBe('llama-local');
+    // Chat templates of local servers know no `developer` role.
+    expect(local.lastChat().body.messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
     expect(local.lastChat().headers.authorization).toBeUndefined();
   });
 
@@ -241,6 +246,28 @@ describe('chat OL on OpenAI-compatible connectors', () => {
       });
       expect(body.error.message).toContain("'nope'");
     }
+  });
+
+  it.each([
+    ['no connector', 'urn:mvp:chat'],
+    ['an empty connector', 'urn:mvp:chat:connector='],
+    ['a connector name that is no name', 'urn:mvp:chat:connector=..%2Fetc'],
+    ['an empty model', 'urn:mvp:chat:connector=oa:model='],
+    ['a model name over 256 characters', `urn:mvp:chat:connector=oa:model=${'m'.repeat(257)}`],
+    ['a param chat does not take', 'urn:mvp:chat:connector=oa:temperature=2'],
+  ])('refuses a URN with %s: 400 invalid_model_param before any byte', async (_, model) => {
+    const before = openai.requests.length;
+    const res = await postRaw(`${app.url}/v1/chat/completions`, {
+      model,
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect((JSON.parse(res.raw) as { error: { code: string } }).error.code).toBe(
+      'invalid_model_param',
+    );
+    expect(openai.requests.length).toBe(before);
   });
 
   it('asks for a model when neither the URN nor the connector names one', async () => {
