@@ -127,6 +127,23 @@ describe('OpenAI answers as events', () => {
     ]);
   });
 
+  it('numbers whole tool calls sent without an index by their position', () => {
+    const out: ChatEvent[] = [];
+    chunkEvents(
+      chunk({
+        tool_calls: [
+          { id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } },
+          { id: 'b', type: 'function', function: { name: 'g', arguments: '{"x":1}' } },
+        ],
+      }),
+      out,
+    );
+    expect(out).toEqual([
+      { type: 'tool_call', index: 0, id: 'a', name: 'f', arguments: '{}' },
+      { type: 'tool_call', index: 1, id: 'b', name: 'g', arguments: '{"x":1}' },
+    ]);
+  });
+
   it('keeps cached and reasoning token details', () => {
     const out: ChatEvent[] = [];
     chunkEvents(

@@ -127,10 +127,13 @@ export function chunkEvents(chunk: StreamData, out: ChatEvent[]): boolean {
       if (delta.content) out.push({ type: 'text', text: delta.content });
       else if (delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (delta.tool_calls) {
-        for (const call of delta.tool_calls) {
+        const calls = delta.tool_calls;
+        for (let position = 0; position < calls.length; position++) {
+          const call = calls[position];
           const event: Extract<ChatEvent, { type: 'tool_call' }> = {
             type: 'tool_call',
-            index: call.index,
+            // Some OpenAI-compatible servers (Gemini's) send whole calls without an index.
+            index: call.index ?? position,
           };
           if (call.id) event.id = call.id;
           if (call.function?.name) event.name = call.function.name;
