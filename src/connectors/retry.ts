@@ -2,8 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const INITIAL_DELAY_MS = 500;
 const MAX_DELAY_MS = 8_000;
-/** A `retry-after` longer than this is ignored in favour of the default backoff (as the SDKs do). */
-const MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * A gateway should not hold its client longer than this on an upstream's say-so: when the
+ * upstream asks for a longer wait, the client gets the 429/503 with that `retry-after` at
+ * once and decides for itself.
+ */
+const MAX_RETRY_AFTER_MS = 10_000;
 
 /** What one failed attempt says about retrying. */
 export interface RetryVerdict {
@@ -14,9 +18,10 @@ export interface RetryVerdict {
 
 /**
  * Runs `attempt` until it succeeds, fails in a way not worth retrying, or `maxRetries`
- * retries are spent — the same backoff the provider SDKs use (0.5 s doubling to 8 s, minus
- * up to 25 % jitter, or the upstream's `retry-after` when under a minute). Callers only ever
- * retry before the first byte of an answer reached them.
+ * retries are spent — the backoff the provider SDKs use (0.5 s doubling to 8 s, minus up to
+ * 25 % jitter, or the upstream's `retry-after`), except that a `retry-after` over 10 s is
+ * passed on to the client instead of waited out. Callers only ever retry before the first
+ * byte of an answer reached them.
  */
 export async function withRetries<T>(
   attempt: () => Promise<T>,
@@ -30,14 +35,22 @@ export async function withRetries<T>(
     } catch (error) {
       const { retry: again, retryAfter } = verdict(error);
       if (!again || retry >= maxRetries || signal.aborted) throw error;
-      await sleep(retryDelayMs(retry, retryAfter), undefined, { signal });
+      const delay = retryDelayMs(retry, retryAfter);
+      if (delay === undefined) throw error;
+      await sleep(delay, undefined, { signal });
     }
   }
 }
 
-export function retryDelayMs(retry: number, retryAfter?: string, now = Date.now()): number {
+/** The wait before retry number `retry`; undefined when the upstream asks for too long a wait. */
+export function retryDelayMs(
+  retry: number,
+  retryAfter?: string,
+  now = Date.now(),
+): number | undefined {
   const after = retryAfterMs(retryAfter, now);
-  if (after !== undefined && after >= 0 && after < MAX_RETRY_AFTER_MS) return after;
+  if (after !== undefined && after > MAX_RETRY_AFTER_MS) return undefined;
+  if (after !== undefined && after >= 0) return after;
   const base = Math.min(INITIAL_DELAY_MS * 2 ** retry, MAX_DELAY_MS);
   return base * (1 - Math.random() * 0.25);
 }
