@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KeyValueStore } from './key-value.store.js';
 import { MemoryStore } from './memory.store.js';
 import { RedisStore } from './redis.store.js';
 import { StorageError } from './storage.error.js';
 
+/** Past ioredis's disconnect timeout (200 ms), short of the 2 s default it replaces. */
+const DISCONNECT_SETTLE_MS = 400;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const stores: Array<
@@ -25,7 +27,11 @@ const stores: Array<
 ];
 
 describe.each(stores)('%s store', (_name, make) => {
-  const store = make();
+  let store: ReturnType<typeof make>;
+  // Made in a hook: a store made while collecting tests would stay open when they are filtered out.
+  beforeAll(() => {
+    store = make();
+  });
   afterAll(async () => {
     await store.onApplicationShutdown();
   });
@@ -84,5 +90,20 @@ describe('redis store without a reachable Redis', () => {
     } finally {
       await store.onApplicationShutdown();
     }
+  });
+
+  it('leaves no timer running once shut down while Redis is away', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const store = new RedisStore({
+      url: 'redis://127.0.0.1:1',
+      keyPrefix: 'x:',
+      commandTimeoutMs: 300,
+    });
+    await store.get('k').catch(() => undefined);
+    await store.onApplicationShutdown();
+    await sleep(DISCONNECT_SETTLE_MS);
+    // A timer left behind would hold the process (and Jest) open after the app closed.
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });

@@ -13,6 +13,8 @@ if ttl < 0 then
 end
 return {value, ttl}`;
 
+const DISCONNECT_TIMEOUT_MS = 200;
+
 type WithIncrementWindow = Redis & {
   incrementWindow(key: string, by: number, ttlMs: number): Promise<[number, number]>;
 };
@@ -37,6 +39,9 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
       // Fail a command fast while Redis is away instead of queueing requests behind it.
       maxRetriesPerRequest: 1,
       lazyConnect: false,
+      // disconnect() arms a timer to destroy a half-closed socket; on a socket that already
+      // closed (shutting down while Redis is away) it just runs out, holding the process open.
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     }) as WithIncrementWindow;
     this.redis.defineCommand('incrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW });
     // ioredis reconnects by itself; log the transitions, not every retry.
