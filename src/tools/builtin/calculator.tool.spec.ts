@@ -1,10 +1,29 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import type { ToolContext } from '../tool.decorator.js';
 import { ToolError } from '../tool.decorator.js';
+import { CalculatorSandbox } from './calculator-sandbox.js';
 import { CalculatorTool } from './calculator.tool.js';
+
+const ctx = (signal = new AbortController().signal): ToolContext => ({
+  signal,
+  caller: { userId: 'u' },
+  callId: 'c',
+  timeoutMs: 30_000,
+});
+
+async function failure(work: Promise<unknown>): Promise<Error> {
+  try {
+    await work;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
 
 describe('calculator tool', () => {
   const calculator = new CalculatorTool();
-  const calc = (expression: string): string => calculator.run({ expression });
+  const calc = (expression: string): Promise<string> => calculator.run({ expression }, ctx());
+  afterAll(() => calculator.onModuleDestroy());
 
   it.each([
     ['2 + 3 * 4', '14'],
@@ -14,17 +33,23 @@ describe('calculator tool', () => {
     ['5 km to mile', '3.1068559611867 mile'],
     ['det([1, 2; 3, 4])', '-2'],
     ['mean([3, 4, 9])', '5.3333333333333'],
+    ['sum(1:100)', '5050'],
     ['x = 3; x ^ 2', '[9]'],
     ['f(x) = x ^ 2; f(4)', '[16]'],
     ['1 / 0', 'Infinity'],
     ['0.1 + 0.2', '0.3'],
-  ])('evaluates %s', (expression, expected) => {
-    expect(calc(expression)).toBe(expected);
+    ['factorial(1e6)', 'Infinity'],
+  ])('evaluates %s', async (expression, expected) => {
+    expect(await calc(expression)).toBe(expected);
   });
 
-  it('keeps no state between calls', () => {
-    calc('secret = 42');
-    expect(() => calc('secret')).toThrow(/Undefined symbol secret/);
+  it('evaluates nesting as deep as the input length allows', async () => {
+    expect(await calc(`${'('.repeat(499)}1${')'.repeat(499)}`)).toBe('1');
+  });
+
+  it('keeps no state between calls', async () => {
+    await calc('secret = 42');
+    expect((await failure(calc('secret'))).message).toMatch(/Undefined symbol secret/);
   });
 
   it.each([
@@ -44,31 +69,95 @@ describe('calculator tool', () => {
     ['compile("1 + 1")', /compile is not available/],
     ['simplify("x + x")', /simplify is not available/],
     ['derivative("x^2", "x")', /derivative is not available/],
-    // Expressions that would allocate huge matrices on the event loop.
-    ['zeros(100000, 100000)', /zeros is not available/],
-    ['ones(1e6, 1e6)', /ones is not available/],
-    ['range(1, 1e12)', /range is not available/],
-    ['random([1e9])', /random is not available/],
     // Not an expression at all.
     ['require("fs")', /Undefined function require|Undefined symbol require/],
     ['process.exit()', /Undefined symbol process/],
+    ['globalThis', /Undefined symbol globalThis/],
+    ['eval("1")', /Undefined function eval/],
+    ['Function("return 1")()', /Value expected|Undefined function Function/],
     ['', /empty/],
     ['f(x) = x', /defines a function but never calls it/],
-  ])('refuses %j with a ToolError', (expression, message) => {
-    let error: unknown;
-    try {
-      calc(expression);
-    } catch (e) {
-      error = e;
-    }
+    // Endless recursion: an error, not a crash.
+    ['f(x) = f(x); f(1)', /Maximum call stack size exceeded/],
+  ])('refuses %j with a ToolError', async (expression, message) => {
+    const error = await failure(calc(expression));
     expect(error).toBeInstanceOf(ToolError);
-    expect((error as Error).message).toMatch(message);
+    expect(error.message).toMatch(message);
   });
 
-  it('cannot touch the JavaScript globals', () => {
-    for (const attempt of ['globalThis', 'global', 'this', 'eval("1")', 'Function("return 1")()']) {
-      expect(() => calc(attempt)).toThrow(ToolError);
-    }
+  it('cannot redefine a function for later calls', async () => {
+    await failure(calc('import({ sqrt: 1 }, { override: true })'));
+    expect(await calc('sqrt(16)')).toBe('4');
     expect(Object.keys(globalThis)).not.toContain('pwned');
+  });
+});
+
+/** Expressions that never end or fill memory stop in their thread; the event loop never stalls. */
+describe('calculator sandbox', () => {
+  const sandbox = new CalculatorSandbox({ maxMs: 500, maxHeapMb: 64 });
+  afterAll(() => sandbox.close());
+  const signal = new AbortController().signal;
+
+  /** The longest the event loop went without running a 10 ms timer while `work` ran. */
+  async function longestStall(work: Promise<unknown>): Promise<number> {
+    let last = performance.now();
+    let longest = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 10);
+    await work.catch(() => undefined);
+    clearInterval(timer);
+    return longest;
+  }
+
+  it('stops an endless computation at maxMs, with a ToolError, and the next call works', async () => {
+    const work = sandbox.evaluate('f(n) = n < 1 ? 1 : f(n-1) + f(n-1); f(80)', signal);
+    const started = Date.now();
+    expect(await longestStall(work)).toBeLessThan(200);
+    const error = await failure(work);
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error.message).toBe(
+      'the calculation took longer than 500 ms and was stopped; simplify it',
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await sandbox.evaluate('6 * 7', signal)).toBe('42');
+  });
+
+  it.each([
+    'matrixFromFunction([4000, 4000], f(i) = 1)',
+    'zeros(100000, 100000)',
+    'a = ones(1000); a = concat(a, a, a, a); a = concat(a, a, a, a); a = concat(a, a, a, a); a = concat(a, a, a, a); a = concat(a, a, a, a); a = concat(a, a, a, a); size(a)',
+    'factorial(bignumber(1e7))',
+    '1:1e9',
+  ])('stops %s by time or memory, never the process', async (expression) => {
+    const work = sandbox.evaluate(expression, signal);
+    expect(await longestStall(work)).toBeLessThan(200);
+    const error = await failure(work);
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error.message).toMatch(/took longer than 500 ms|more than 64 MB|cannot evaluate/);
+    expect(await sandbox.evaluate('1 + 1', signal)).toBe('2');
+  });
+
+  it('runs calls one at a time, in order, and drops a queued call when it is aborted', async () => {
+    const slow = sandbox.evaluate('f(n) = n < 1 ? 1 : f(n-1) + f(n-1); f(14)', signal);
+    const aborted = new AbortController();
+    const dropped = sandbox.evaluate('2 + 2', aborted.signal);
+    const after = sandbox.evaluate('3 + 3', signal);
+    aborted.abort(new Error('client gone'));
+    expect((await failure(dropped)).message).toBe('client gone');
+    expect(await slow).toBe('[16384]');
+    expect(await after).toBe('6');
+  });
+
+  it('kills the thread of a running call when it is aborted', async () => {
+    const controller = new AbortController();
+    const work = sandbox.evaluate('f(n) = n < 1 ? 1 : f(n-1) + f(n-1); f(80)', controller.signal);
+    setTimeout(() => controller.abort(new Error('timed out')), 50);
+    const started = Date.now();
+    expect((await failure(work)).message).toBe('timed out');
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(await sandbox.evaluate('5 * 5', signal)).toBe('25');
   });
 });

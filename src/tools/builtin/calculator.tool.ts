@@ -1,38 +1,9 @@
-import { all, create, type MathJsInstance } from 'mathjs';
-import { Tool, ToolError, type ToolHandler } from '../tool.decorator.js';
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Tool, type ToolContext, type ToolHandler } from '../tool.decorator.js';
+import { CalculatorSandbox } from './calculator-sandbox.js';
 
 const MAX_EXPRESSION = 1000;
-
-/**
- * Functions taken away from expressions: the ones that define or reinterpret code (the
- * mathjs security guide's list), and the ones that allocate arbitrarily large matrices
- * from a short expression, since a calculation runs on the event loop.
- */
-const DISABLED = [
-  'import',
-  'createUnit',
-  'reviver',
-  'evaluate',
-  'parse',
-  'compile',
-  'parser',
-  'simplify',
-  'simplifyConstant',
-  'simplifyCore',
-  'derivative',
-  'resolve',
-  'rationalize',
-  'zeros',
-  'ones',
-  'identity',
-  'range',
-  'resize',
-  'reshape',
-  'random',
-  'randomInt',
-  'pickRandom',
-  'kron',
-];
+const MAX_COMPUTE_MS = 2_000;
 
 interface CalculatorArgs {
   expression: string;
@@ -40,7 +11,8 @@ interface CalculatorArgs {
 
 /**
  * Evaluates arithmetic with mathjs' own expression parser (never `eval`/`Function`):
- * numbers, units (`5 cm to inch`), matrices, trigonometry, statistics.
+ * numbers, units (`5 cm to inch`), matrices, trigonometry, statistics. Expressions run in
+ * a worker thread with a time and memory cap, as a short one can compute for ever.
  */
 @Tool({
   name: 'calculator',
@@ -59,36 +31,24 @@ interface CalculatorArgs {
     required: ['expression'],
     additionalProperties: false,
   },
+  // The sandbox caps the computation (MAX_COMPUTE_MS); this also covers starting its thread.
+  timeoutMs: 10_000,
 })
-export class CalculatorTool implements ToolHandler<CalculatorArgs> {
-  private readonly math: MathJsInstance;
-  private readonly evaluate: MathJsInstance['evaluate'];
+export class CalculatorTool
+  implements ToolHandler<CalculatorArgs>, OnApplicationBootstrap, OnModuleDestroy
+{
+  private readonly sandbox = new CalculatorSandbox({ maxMs: MAX_COMPUTE_MS, maxHeapMb: 128 });
 
-  constructor() {
-    this.math = create(all);
-    this.evaluate = this.math.evaluate;
-    const disabled = Object.fromEntries(
-      DISABLED.map((name) => [
-        name,
-        () => {
-          throw new Error(`function ${name} is not available in this calculator`);
-        },
-      ]),
-    );
-    this.math.import(disabled, { override: true });
+  run({ expression }: CalculatorArgs, ctx: ToolContext): Promise<string> {
+    return this.sandbox.evaluate(expression, ctx.signal);
   }
 
-  run({ expression }: CalculatorArgs): string {
-    let result: unknown;
-    try {
-      // A fresh scope per call: assignments (`x = 2; x^2`) never leak between calls.
-      result = this.evaluate(expression, new Map<string, unknown>());
-    } catch (error) {
-      throw new ToolError(`cannot evaluate "${expression}": ${(error as Error).message}`);
-    }
-    if (result === undefined) throw new ToolError('the expression is empty');
-    if (typeof result === 'function')
-      throw new ToolError('the expression defines a function but never calls it');
-    return this.math.format(result, { precision: 14 });
+  /** The thread takes a moment to load: the first call should not wait for it. */
+  onApplicationBootstrap(): void {
+    this.sandbox.warm();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.sandbox.close();
   }
 }
