@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { realpath } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { normalize } from 'node:path';
 import { Workspace } from './workspace.js';
 import { ToolsError, ToolsErrorCode } from './tools.error.js';
 import { workspacesConfig, type WorkspacesConfig } from './workspaces.config.js';
@@ -9,17 +9,19 @@ import { workspacesConfig, type WorkspacesConfig } from './workspaces.config.js'
 @Injectable()
 export class WorkspaceService implements OnModuleInit {
   private readonly logger = new Logger(WorkspaceService.name);
+  /** Real paths of the roots, and the roots as configured (normalized). */
   private roots: string[] = [];
+  private named: string[] = [];
 
   constructor(@Inject(workspacesConfig.KEY) private readonly config: WorkspacesConfig) {}
 
   async onModuleInit(): Promise<void> {
     const roots: string[] = [];
+    const named: string[] = [];
     for (const root of this.config.roots) {
-      if (!isAbsolute(root))
-        throw new Error(`workspaces.roots: '${root}' must be an absolute path`);
       try {
         roots.push(await realpath(root));
+        named.push(normalize(root));
       } catch {
         this.logger.warn(
           `workspace root ${root} does not exist: no workspace can be opened under it`,
@@ -27,6 +29,7 @@ export class WorkspaceService implements OnModuleInit {
       }
     }
     this.roots = roots;
+    this.named = named;
   }
 
   async open(path: string): Promise<Workspace> {
@@ -37,6 +40,6 @@ export class WorkspaceService implements OnModuleInit {
         'model',
       );
     }
-    return Workspace.open(path, this.roots);
+    return Workspace.open(path, this.roots, this.named);
   }
 }

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from './tool.decorator.js';
 import { ToolsError } from './tools.error.js';
+import { ConfigurationError } from '../configuration/configuration.error.js';
+import { loadConfiguration } from '../configuration/load-configuration.js';
 import { Workspace } from './workspace.js';
+import { WorkspaceService } from './workspace.service.js';
+import { WorkspacesConfig } from './workspaces.config.js';
 
 /**
  * Layout (all real files in a temp dir):
@@ -19,6 +23,7 @@ import { Workspace } from './workspace.js';
  *     other/x.txt
  *     link-to-outside -> base/outside       (a workspace named through it: refused)
  *   base/root-evil/       shares the root's prefix
+ *   base/root-link -> base/root   (a root configured through a symbolic link)
  *   base/outside/o.txt, base/secret.txt
  */
 describe('Workspace', () => {
@@ -45,6 +50,7 @@ describe('Workspace', () => {
     symlinkSync(join(base, 'outside'), join(project, 'out-dir'));
     symlinkSync(join(root, 'other'), join(project, 'sibling'));
     symlinkSync(join(base, 'outside'), join(root, 'link-to-outside'));
+    symlinkSync(root, join(base, 'root-link'));
     ws = await Workspace.open(project, [root]);
   });
 
@@ -85,6 +91,58 @@ describe('Workspace', () => {
       expect((error as ToolsError).message).toMatch(message);
       expect((error as ToolsError).param).toBe('model');
     });
+  });
+
+  describe('a root configured through a symbolic link', () => {
+    const service = async (): Promise<WorkspaceService> => {
+      const config = Object.assign(new WorkspacesConfig(), { roots: [join(base, 'root-link')] });
+      const workspaces = new WorkspaceService(config);
+      await workspaces.onModuleInit();
+      return workspaces;
+    };
+
+    it('opens workspaces named through the link or by their real path', async () => {
+      const workspaces = await service();
+      const viaLink = await workspaces.open(join(base, 'root-link', 'project'));
+      expect(viaLink.root).toBe(project);
+      expect(viaLink.path).toBe(join(base, 'root-link', 'project'));
+      expect((await workspaces.open(project)).root).toBe(project);
+      expect(await viaLink.resolve('notes.txt')).toBe(join(project, 'notes.txt'));
+    });
+
+    it('still refuses what leads outside the real root', async () => {
+      const workspaces = await service();
+      for (const path of [
+        join(base, 'root-link', 'link-to-outside'),
+        join(base, 'root-link', '..', 'outside'),
+        join(base, 'outside'),
+      ]) {
+        await expect(workspaces.open(path)).rejects.toThrow(/not inside an allowed workspace root/);
+      }
+      const viaLink = await workspaces.open(join(base, 'root-link', 'project'));
+      await expect(viaLink.resolve('out-dir/o.txt')).rejects.toThrow(/leads outside/);
+    });
+  });
+
+  it('refuses a relative root in the configuration, naming the key', () => {
+    let error: unknown;
+    try {
+      loadConfiguration({
+        configDir: '/nonexistent',
+        env: {},
+        override: { workspaces: { roots: ['/srv/ok', 'srv/relative'] } },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      {
+        source: 'override',
+        path: 'workspaces.roots',
+        message: 'expected a list of absolute paths; found a list of 2',
+      },
+    ]);
   });
 
   describe('resolve', () => {

@@ -17,8 +17,16 @@ export class Workspace {
     readonly path: string,
   ) {}
 
-  /** Opens `requested` (absolute) when it lies inside one of `roots` (real paths). */
-  static async open(requested: string, roots: readonly string[]): Promise<Workspace> {
+  /**
+   * Opens `requested` (absolute) when its real path lies inside one of `roots` (real paths).
+   * Before touching the disk, its path as written must lie inside one of them or of
+   * `named` (the roots as configured, which may go through symbolic links).
+   */
+  static async open(
+    requested: string,
+    roots: readonly string[],
+    named: readonly string[] = roots,
+  ): Promise<Workspace> {
     const deny = (why: string): ToolsError =>
       new ToolsError(
         ToolsErrorCode.WORKSPACE_DENIED,
@@ -28,7 +36,7 @@ export class Workspace {
     if (requested.includes('\0') || !isAbsolute(requested))
       throw deny('it must be an absolute path');
     const lexical = normalize(requested);
-    if (!roots.some((root) => isInside(root, lexical)))
+    if (![...roots, ...named].some((root) => isInside(root, lexical)))
       throw deny('it is not inside an allowed workspace root');
     let real: string;
     try {

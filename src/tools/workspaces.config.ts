@@ -1,4 +1,5 @@
-import { IsArray, IsString } from 'class-validator';
+import { IsArray, ValidateBy } from 'class-validator';
+import { isAbsolute } from 'node:path';
 import { defineConfigSection } from '../configuration/config-section.js';
 
 export class WorkspacesConfig {
@@ -7,7 +8,14 @@ export class WorkspacesConfig {
    * the URN). None by default: file tools are unusable until an operator names a root.
    */
   @IsArray()
-  @IsString({ each: true })
+  @ValidateBy({
+    name: 'isAbsolutePathList',
+    validator: {
+      validate: (value: unknown) =>
+        Array.isArray(value) && value.every((v) => typeof v === 'string' && isAbsolute(v)),
+      defaultMessage: () => 'a list of absolute paths',
+    },
+  })
   roots: string[] = [];
 }
 

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolContext } from '../tool.decorator.js';
@@ -7,6 +16,7 @@ import { Workspace } from '../workspace.js';
 import { ListFilesTool } from './list-files.tool.js';
 import { ReadFileTool } from './read-file.tool.js';
 import { SearchFilesTool } from './search-files.tool.js';
+import { openRegularFile } from './workspace-files.js';
 
 describe('workspace file tools', () => {
   let base: string;
@@ -31,6 +41,7 @@ describe('workspace file tools', () => {
     writeFileSync(join(base, 'outside', 'leak.txt'), 'needle from outside the workspace\n');
     symlinkSync(join(base, 'outside'), join(root, 'docs', 'outside-link'));
     symlinkSync(join(base, 'outside', 'leak.txt'), join(root, 'leak-link.txt'));
+    execFileSync('mkfifo', [join(root, 'pipe')]);
     ctx = {
       signal: new AbortController().signal,
       caller: { userId: 'u' },
@@ -73,6 +84,36 @@ describe('workspace file tools', () => {
       await expect(read.run({ path, start_line: 1, max_lines: 10 }, ctx)).rejects.toThrow(message);
     });
 
+    it('refuses a FIFO at once instead of blocking on it', async () => {
+      const started = Date.now();
+      await expect(read.run({ path: 'pipe', start_line: 1, max_lines: 10 }, ctx)).rejects.toThrow(
+        "'pipe' is not a file",
+      );
+      expect(Date.now() - started).toBeLessThan(500);
+    });
+
+    it('refuses a file whose folder was swapped for a link out after the path was checked', async () => {
+      const dir = join(base, 'ws', 'swap');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'leak.txt'), 'inside');
+      const workspace = ctx.workspace!;
+      const real = await workspace.resolve('swap/leak.txt');
+      // The race, played slowly: the folder becomes a link to outside before the open.
+      renameSync(dir, `${dir}-old`);
+      symlinkSync(join(base, 'outside'), dir);
+      try {
+        await expect(openRegularFile(workspace, real, 'swap/leak.txt')).rejects.toThrow(
+          "'swap/leak.txt' changed while it was being opened; try again",
+        );
+      } finally {
+        rmSync(dir);
+        renameSync(`${dir}-old`, dir);
+      }
+      const handle = await openRegularFile(workspace, real, 'swap/leak.txt');
+      await handle.close();
+      rmSync(dir, { recursive: true });
+    });
+
     it('says when start_line is past the end', async () => {
       await expect(
         read.run({ path: 'README.md', start_line: 9, max_lines: 10 }, ctx),
@@ -85,7 +126,7 @@ describe('workspace file tools', () => {
 
     it('lists a folder, marking folders and links, without following links', async () => {
       expect(await list.run({ path: '.', recursive: false, max_entries: 200 }, ctx)).toBe(
-        ['README.md', 'docs/', 'image.bin', 'leak-link.txt@', 'long.txt'].join('\n'),
+        ['README.md', 'docs/', 'image.bin', 'leak-link.txt@', 'long.txt', 'pipe'].join('\n'),
       );
       expect(await list.run({ path: 'docs', recursive: true, max_entries: 200 }, ctx)).toBe(
         ['docs/guide.md', 'docs/nested/', 'docs/nested/deep.txt', 'docs/outside-link@'].join('\n'),
@@ -139,6 +180,10 @@ describe('workspace file tools', () => {
       expect(await search.run({ ...args, query: 'nothing like this' }, ctx)).toBe(
         'no match for "nothing like this"',
       );
+    });
+
+    it('skips a FIFO, even when named as the path', async () => {
+      expect(await search.run({ ...args, path: 'pipe' }, ctx)).toBe('no match for "needle"');
     });
 
     it('treats the query as text, not a pattern', async () => {

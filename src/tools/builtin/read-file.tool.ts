@@ -47,7 +47,7 @@ export class ReadFileTool implements ToolHandler<ReadFileArgs> {
     const workspace = ctx.workspace!;
     const real = await workspace.resolve(path);
     const shown = workspace.display(real);
-    const handle = await openRegularFile(real, shown);
+    const handle = await openRegularFile(workspace, real, shown);
     try {
       const head = new Uint8Array(8192);
       const { bytesRead } = await handle.read(head, 0, head.length, 0);

@@ -65,10 +65,10 @@ export class SearchFilesTool implements ToolHandler<SearchFilesArgs> {
         stoppedEarly = true;
         break;
       }
-      if ((await stat(entry.real)).size > MAX_FILE_BYTES) continue;
-      const handle = await openRegularFile(entry.real, entry.rel).catch(() => undefined);
+      const handle = await openRegularFile(workspace, entry.real, entry.rel).catch(() => undefined);
       if (!handle) continue;
       try {
+        if ((await handle.stat()).size > MAX_FILE_BYTES) continue;
         const head = new Uint8Array(8192);
         const { bytesRead } = await handle.read(head, 0, head.length, 0);
         if (looksBinary(head.subarray(0, bytesRead))) continue;

@@ -1,5 +1,5 @@
 import { constants, type Dirent } from 'node:fs';
-import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolError } from '../tool.decorator.js';
 import type { Workspace } from '../workspace.js';
@@ -13,7 +13,9 @@ export interface WalkEntry {
 
 /**
  * Lists a folder (depth-first, sorted) without following symbolic links: starting from a
- * real path inside the workspace, every path it yields stays inside.
+ * real path inside the workspace, every path it yields stays inside. (Only a folder swapped
+ * for a link during the walk could show names from elsewhere; `openRegularFile` checks
+ * again before any content is read.)
  */
 export async function* walk(
   workspace: Workspace,
@@ -44,24 +46,38 @@ export async function* walk(
 }
 
 /**
- * Opens a regular file for reading, refusing a symbolic link in last position (the path
- * was resolved just before; this closes the window where it could be swapped for a link).
+ * Opens a regular file of the workspace for reading. `real` was resolved and checked just
+ * before; in between, a folder on the path may have been swapped for a symbolic link (or
+ * the file itself for a FIFO, whose opening would block a thread of the pool for good). So
+ * the open neither follows a link in last position nor waits, and the file opened must be
+ * the very one (device and inode) that the path leads to inside the workspace afterwards.
  */
-export async function openRegularFile(real: string, shown: string): Promise<FileHandle> {
+export async function openRegularFile(
+  workspace: Workspace,
+  real: string,
+  shown: string,
+): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     throw new ToolError(
       `cannot open '${shown}' (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new ToolError(`'${shown}' is not a file`);
+    const now = await realpath(real).catch(() => undefined);
+    const current =
+      now && workspace.contains(now) ? await stat(now).catch(() => undefined) : undefined;
+    if (current?.dev !== opened.dev || current.ino !== opened.ino)
+      throw new ToolError(`'${shown}' changed while it was being opened; try again`);
+    return handle;
+  } catch (error) {
     await handle.close();
-    throw new ToolError(`'${shown}' is not a file`);
+    throw error;
   }
-  return handle;
 }
 
 /** A NUL byte in the first block is how git and grep tell binary files too. */
