@@ -83,6 +83,28 @@ describe('http_get tool', () => {
     );
   });
 
+  it('refuses internal addresses in every literal form the URL parser accepts', async () => {
+    const t = make({
+      enabled: true,
+      allowHosts: ['127.0.0.1', '0.0.0.0', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '169.254.169.254'],
+    });
+    for (const url of [
+      `http://2130706433:${port}/page`, // decimal
+      `http://017700000001:${port}/page`, // octal
+      `http://0x7f.1:${port}/page`, // hex, short form
+      `http://127.1:${port}/page`,
+      `http://0:${port}/page`,
+      `http://[::ffff:127.0.0.1]:${port}/page`,
+      `http://[0:0:0:0:0:ffff:7f00:1]:${port}/page`,
+      'http://[::ffff:169.254.169.254]/latest/meta-data/',
+      'http://0251.0376.0251.0376/latest/meta-data/',
+    ]) {
+      await expect(t.run({ url }, ctx)).rejects.toThrow(
+        /is an internal address, which is not allowed/,
+      );
+    }
+  });
+
   it('fetches text from an allowed host, follows allowed redirects and caps the body', async () => {
     const t = make({
       enabled: true,

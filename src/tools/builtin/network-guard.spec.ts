@@ -24,6 +24,12 @@ describe('network guard', () => {
     '::ffff:10.0.0.1',
     '::127.0.0.1',
     '64:ff9b::a00:1',
+    '64:ff9b::127.0.0.1',
+    '64:ff9b:1::1',
+    '::ffff:0:7f00:1',
+    '0:0:0:0:0:ffff:7f00:1',
+    'fec0::1',
+    'fe80::1%eth0',
     'not-an-ip',
   ])('treats %s as internal', (address) => {
     expect(isInternalAddress(address)).toBe(true);
@@ -36,6 +42,7 @@ describe('network guard', () => {
     '93.184.216.34',
     '2606:4700:4700::1111',
     '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
   ])('treats %s as public', (address) => {
     expect(isInternalAddress(address)).toBe(false);
   });

@@ -24,13 +24,16 @@ for (const [net, prefix] of [
 }
 for (const [net, prefix] of [
   ['::', 96], // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
-  ['64:ff9b::', 96], // NAT64
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
+  ['64:ff9b::', 96], // NAT64 (the embedded IPv4 address is checked first)
+  ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64],
   ['2001::', 32], // Teredo
   ['2001:db8::', 32],
   ['2002::', 16], // 6to4
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10], // site-local, deprecated but still routed on some networks
   ['ff00::', 8],
 ] as const) {
   INTERNAL.addSubnet(net, prefix, 'ipv6');
@@ -41,14 +44,20 @@ export function isInternalAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return INTERNAL.check(address, 'ipv4');
   if (family !== 6) return true;
-  // An IPv4-mapped address (`::ffff:127.0.0.1`, `::ffff:7f00:1`) reaches its IPv4 address.
-  const normal = new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(normal);
-  if (mapped) {
-    const [high, low] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+  let normal: string;
+  try {
+    // The URL parser writes IPv6 in its shortest form (`::ffff:7f00:1`); a zone (`%eth0`) is dropped.
+    normal = new URL(`http://[${address.replace(/%.*$/, '')}]/`).hostname.slice(1, -1);
+  } catch {
+    return true;
+  }
+  // An IPv4-mapped (`::ffff:127.0.0.1`) or NAT64 (`64:ff9b::7f00:1`) address reaches its IPv4 address.
+  const embedded = /^(?:::ffff|64:ff9b:):([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(normal);
+  if (embedded) {
+    const [high, low] = [parseInt(embedded[1], 16), parseInt(embedded[2], 16)];
     return INTERNAL.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
   }
-  return INTERNAL.check(address, 'ipv6');
+  return INTERNAL.check(normal, 'ipv6');
 }
 
 type LookupCallback = (
