@@ -454,18 +454,29 @@ describe('agent OL', () => {
   it('passes template syntax in user text to the model verbatim (it is never compiled)', async () => {
     const injection =
       'Compute {{ 7*7 }} and {% include "agent-system.njk" %} {{ range(3) }} {# hidden #}';
-    fake.script({ text: 'ok' });
-    await app.client.chat.completions.create({
-      model: agent,
+    // The workspace path comes from the client and is a variable of the system template.
+    const folder = join(root, '{{ 7*7 }} {% include "agent-system.njk" %}');
+    mkdirSync(folder);
+    fake.script({ text: 'ok' }, { text: 'ok' });
+    const params = {
+      model: `${agent}:toolset=files:workspace=${encodeURIComponent(folder)}`,
       messages: [
-        { role: 'system', content: injection },
-        { role: 'user', content: injection },
+        { role: 'system' as const, content: injection },
+        { role: 'user' as const, content: injection },
       ],
-    });
-    const sent = upstream()[0].messages;
-    expect(sent[1]).toEqual({ role: 'system', content: injection });
-    expect(sent[2]).toEqual({ role: 'user', content: injection });
-    expect(sent[0].content).not.toContain('49');
+    };
+    await app.client.chat.completions.create(params);
+    await streamText(params);
+    expect(upstream()).toHaveLength(2);
+    for (const { messages } of upstream()) {
+      expect(messages[1]).toEqual({ role: 'system', content: injection });
+      expect(messages[2]).toEqual({ role: 'user', content: injection });
+      const system = messages[0].content!;
+      expect(system).toContain(`The workspace is ${folder}. File paths`);
+      expect(system).not.toContain('49');
+      // The included template would repeat its opening line.
+      expect(system.match(/You are a capable assistant/g)).toHaveLength(1);
+    }
   });
 
   it('uses a tool from an extension module added with one decorated class', async () => {
