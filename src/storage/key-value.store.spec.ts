@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KeyValueStore } from './key-value.store.js';
 import { MemoryStore } from './memory.store.js';
 import { RedisStore } from './redis.store.js';
+import { SqliteStore } from './sqlite.store.js';
 import { StorageError } from './storage.error.js';
 
 /** Past ioredis's disconnect timeout (200 ms), short of the 2 s default it replaces. */
@@ -14,6 +18,14 @@ const stores: Array<
   [string, () => KeyValueStore & { onApplicationShutdown(): void | Promise<void> }]
 > = [
   ['memory', () => new MemoryStore()],
+  [
+    'sqlite',
+    () =>
+      new SqliteStore({
+        path: join(mkdtempSync(join(tmpdir(), 'store-')), 'store.sqlite'),
+        busyTimeoutMs: 2000,
+      }),
+  ],
   // A prefix per run: parallel runs on one Redis never see each other's keys.
   [
     'redis',
@@ -42,6 +54,23 @@ describe.each(stores)('%s store', (_name, make) => {
     await store.delete('a');
     expect(await store.get('a')).toBeUndefined();
     expect(await store.get('never-set')).toBeUndefined();
+  });
+
+  it('replaces a value and its expiry on set', async () => {
+    await store.set('r', 'short-lived', 80);
+    await store.set('r', 'kept');
+    await sleep(150);
+    expect(await store.get('r')).toBe('kept');
+  });
+
+  it('gives a value stored without expiry the window on its first increment', async () => {
+    await store.set('plain', '5');
+    const state = await store.increment('plain', 2, 300);
+    expect(state.value).toBe(7);
+    expect(state.ttlMs).toBeGreaterThan(200);
+    expect(state.ttlMs).toBeLessThanOrEqual(300);
+    await sleep(350);
+    expect(await store.get('plain')).toBeUndefined();
   });
 
   it('expires a value after its ttl', async () => {

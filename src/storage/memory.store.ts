@@ -39,7 +39,9 @@ export class MemoryStore extends KeyValueStore implements OnApplicationShutdown 
     }
     const value = Number(entry.value) + by;
     entry.value = String(value);
-    return { value, ttlMs: entry.expiresAt === Infinity ? ttlMs : entry.expiresAt - now };
+    // A value stored without expiry gets the window, as in Redis and SQLite.
+    if (entry.expiresAt === Infinity) entry.expiresAt = now + ttlMs;
+    return { value, ttlMs: entry.expiresAt - now };
   }
 
   onApplicationShutdown(): void {

@@ -1,30 +1,39 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { defineConfigSection } from '../configuration/config-section.js';
 
-export const STORAGE_DRIVERS = ['memory', 'redis'] as const;
+export const STORAGE_DRIVERS = ['sqlite', 'memory', 'redis'] as const;
 export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
 
 export class StorageConfig {
   /**
-   * `memory` keeps state in this process (one replica); `redis` shares it between replicas.
-   * Unset: `redis` when `url` is a `redis://` or `rediss://` URL, else `memory`.
+   * `sqlite` keeps state in one file that survives restarts (one process); `memory` in this
+   * process only, lost on restart; `redis` shares it between replicas.
+   * Unset: `redis` when `url` is set, else `sqlite`.
    */
   @IsOptional()
   @IsIn(STORAGE_DRIVERS)
   driver?: StorageDriver;
 
-  /** `redis://[user:password@]host:port/db` (env `STORAGE_URL`). */
+  /** Redis: `redis://[user:password@]host:port/db` (env `STORAGE_URL`). */
   @IsOptional()
   @IsString()
   @Matches(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' })
   url?: string;
 
-  /** Put before every key, so several services (or test runs) can share one Redis. */
+  /** SQLite: the database file, relative to the working directory (its folder is created). */
+  @IsString()
+  @MinLength(1)
+  path: string = 'data/store.sqlite';
+
+  /** Redis: put before every key, so several services (or test runs) can share one Redis. */
   @IsString()
   @Matches(/^[\w.:-]{0,64}$/, { message: 'letters, digits, "_", ".", ":" or "-" (at most 64)' })
   keyPrefix: string = 'llmo:';
 
-  /** A Redis command that takes longer fails (and the caller's storage-error policy applies). */
+  /**
+   * A store command that takes longer fails, and the caller's storage-error policy applies:
+   * Redis's command timeout, SQLite's wait for a lock another connection holds.
+   */
   @IsInt()
   @Min(50)
   @Max(60_000)
@@ -34,5 +43,5 @@ export class StorageConfig {
 export const storageConfig = defineConfigSection('storage', StorageConfig);
 
 export function effectiveDriver(config: StorageConfig): StorageDriver {
-  return config.driver ?? (config.url ? 'redis' : 'memory');
+  return config.driver ?? (config.url ? 'redis' : 'sqlite');
 }
