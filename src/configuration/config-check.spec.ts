@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,17 @@ class Upstream {
   url: string = 'http://127.0.0.1:1';
 }
 defineConfigSection('upstream', Upstream);
+
+class Quota {
+  @IsInt()
+  requests!: number;
+}
+class Quotas {
+  @ValidateNested({ each: true })
+  @Type(() => Quota)
+  byTier: Map<string, Quota> = new Map();
+}
+defineConfigSection('quotas', Quotas);
 
 function setup(defaultYaml: string, secrets: Record<string, string> = {}) {
   const root = mkdtempSync(join(tmpdir(), 'config-check-'));
@@ -51,8 +62,16 @@ describe('checkConfiguration', () => {
     expect(result.stdout).not.toContain('pa55word');
     expect(parse(result.stdout)).toEqual({
       upstream: { apiKey: { secret: 'up_key' }, url: 'redis://user:***@db:6379/0' },
+      quotas: { byTier: {} },
       secrets: { dir: join(root, 'secrets') },
     });
+  });
+
+  it('prints Map fields with their entries', () => {
+    const { configDir, env } = setup('quotas:\n  byTier:\n    gold: { requests: 5 }\n');
+    const result = checkConfiguration(['--no-secrets'], env, configDir);
+    expect(result.code).toBe(0);
+    expect(parse(result.stdout).quotas).toEqual({ byTier: { gold: { requests: 5 } } });
   });
 
   it('exits 1 with the problem list when the configuration is invalid', () => {

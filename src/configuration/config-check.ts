@@ -89,7 +89,11 @@ export function checkConfiguration(
 
 /** The merged tree as YAML: `{ secret: name }` on one line, URL passwords masked. */
 function printable(loaded: LoadedConfiguration): string {
-  const doc = new Document(JSON.parse(JSON.stringify(loaded.config)) as unknown);
+  // A section may hold `Map` fields (class-transformer builds them); JSON would print `{}`.
+  const plain = JSON.stringify(loaded.config, (_key, value: unknown) =>
+    value instanceof Map ? Object.fromEntries(value) : value,
+  );
+  const doc = new Document(JSON.parse(plain) as unknown);
   visit(doc, {
     Map(_key, node) {
       if (isSecretRef(node.toJSON())) node.flow = true;
