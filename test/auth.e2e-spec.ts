@@ -37,6 +37,7 @@ const hi = [{ role: 'user' as const, content: 'hi' }];
 const OPEN_WEBUI_HEADERS = {
   'X-OpenWebUI-User-Id': 'owui-user-42',
   'X-OpenWebUI-User-Email': 'eve@example.com',
+  'X-OpenWebUI-User-Role': 'admin',
   'X-OpenWebUI-Chat-Id': 'chat-7',
 };
 
@@ -253,6 +254,20 @@ describe('identity given to the OL', () => {
       keyId: 'open-webui',
       tier: 'default',
       endUser: 'owui-user-42',
+      endUserRole: 'admin',
+      conversationId: 'chat-7',
+    });
+  });
+
+  it('passes a forwarded role only with a forwarded user', async () => {
+    const { 'X-OpenWebUI-User-Role': role, 'X-OpenWebUI-Chat-Id': chat } = OPEN_WEBUI_HEADERS;
+    expect(
+      await whoami(webui, { 'X-OpenWebUI-User-Role': role, 'X-OpenWebUI-Chat-Id': chat }, 'u-9'),
+    ).toEqual({
+      userId: 'webui',
+      keyId: 'open-webui',
+      tier: 'default',
+      endUser: 'u-9',
       conversationId: 'chat-7',
     });
   });

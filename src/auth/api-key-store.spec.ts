@@ -118,6 +118,22 @@ describe('ApiKeyStore', () => {
     );
   });
 
+  it('stops listening for SIGHUP and file changes once destroyed', async () => {
+    const listeners = process.listenerCount('SIGHUP');
+    write([entry('a', 'key-a')]);
+    store = makeStore();
+    store.onModuleInit();
+    expect(process.listenerCount('SIGHUP')).toBe(listeners + 1);
+    store.onModuleDestroy();
+    expect(process.listenerCount('SIGHUP')).toBe(listeners);
+
+    write([entry('c', 'key-c')]);
+    process.emit('SIGHUP', 'SIGHUP');
+    await sleep(200); // several of the watcher's intervals
+    expect(store.authenticate('key-c').ok).toBe(false);
+    expect(record).not.toHaveBeenCalledWith('keys.reloaded', expect.anything());
+  });
+
   it('is off without a key file on loopback, and turns on when one appears', async () => {
     store = makeStore();
     store.onModuleInit();
@@ -128,9 +144,10 @@ describe('ApiKeyStore', () => {
   });
 
   it('refuses a public bind without keys unless anonymous access is allowed', () => {
-    expect(() => makeStore('0.0.0.0')).toThrow(
-      /'0.0.0.0' is not a loopback address and no API keys/,
-    );
+    for (const host of ['0.0.0.0', '::', 'my-host.example']) {
+      expect(() => makeStore(host)).toThrow(/is not a loopback address and no API keys/);
+    }
+    makeStore('::1').onModuleDestroy();
     store = makeStore('0.0.0.0', { allowAnonymous: true });
     expect(store.enabled).toBe(false);
   });

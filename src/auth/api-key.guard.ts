@@ -90,12 +90,18 @@ function presentedKey(req: Request): string | undefined {
 function forwardedUser(
   req: Request,
   headers: ForwardedUserHeaders,
-): Pick<CallerIdentity, 'endUser' | 'conversationId'> {
+): Pick<CallerIdentity, 'endUser' | 'endUserRole' | 'conversationId'> {
   const read = (name: string): string | undefined => {
     const value = req.headers[name.toLowerCase()];
     return typeof value === 'string' && FORWARDED_VALUE.test(value) ? value : undefined;
   };
   const endUser = read(headers.id) ?? read(headers.email) ?? read(headers.name);
+  // A role means something only for the user it came with.
+  const endUserRole = endUser ? read(headers.role) : undefined;
   const conversationId = read(headers.chatId);
-  return { ...(endUser ? { endUser } : {}), ...(conversationId ? { conversationId } : {}) };
+  return {
+    ...(endUser ? { endUser } : {}),
+    ...(endUserRole ? { endUserRole } : {}),
+    ...(conversationId ? { conversationId } : {}),
+  };
 }

@@ -28,6 +28,10 @@ export class ForwardedUserHeaders {
   @Matches(HEADER, HEADER_MESSAGE)
   name: string = 'X-OpenWebUI-User-Name';
 
+  /** Passed on as the end user's role, with the end user only. */
+  @Matches(HEADER, HEADER_MESSAGE)
+  role: string = 'X-OpenWebUI-User-Role';
+
   /** Passed on as the conversation id. */
   @Matches(HEADER, HEADER_MESSAGE)
   chatId: string = 'X-OpenWebUI-Chat-Id';

@@ -53,6 +53,11 @@ export interface CallerIdentity {
   tier?: string;
   /** OpenAI's `user` field or a trusted front end's forwarded user: a sub-identity. */
   endUser?: string;
+  /**
+   * The forwarded end user's role in the front end (Open WebUI's `user`, `admin`, …): set only
+   * with an `endUser` from a trusted front end. A hint for OL policies, never the key's rights.
+   */
+  endUserRole?: string;
   /** A conversation id forwarded by a trusted front end (e.g. Open WebUI's chat id). */
   conversationId?: string;
 }
