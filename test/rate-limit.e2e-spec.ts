@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import { HalfDoneModule } from './fixtures/auth/half-done.logic.js';
 import { WhoamiModule } from './fixtures/auth/whoami.logic.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
 import { assertMatchesSpec } from './support/openai-spec.js';
@@ -15,6 +16,8 @@ const bob: TestKey = { id: 'bob-1', user: 'bob', key: newKey(), ols: ['*'] };
 const pro: TestKey = { id: 'pro-1', user: 'pat', key: newKey(), ols: ['*'], tier: 'pro' };
 const pro2: TestKey = { id: 'pro-2', user: 'quinn', key: newKey(), ols: ['*'], tier: 'pro' };
 const pro3: TestKey = { id: 'pro-3', user: 'rita', key: newKey(), ols: ['*'], tier: 'pro' };
+const pro4: TestKey = { id: 'pro-4', user: 'sam', key: newKey(), ols: ['*'], tier: 'pro' };
+const pro5: TestKey = { id: 'pro-5', user: 'tess', key: newKey(), ols: ['*'], tier: 'pro' };
 
 const hi = [{ role: 'user' as const, content: 'hi' }];
 let t: TestApp;
@@ -36,9 +39,9 @@ function limitHeaders(headers: Headers) {
 
 beforeAll(async () => {
   const dir = secretsDir();
-  writeKeyFile(dir, [alice1, alice2, bob, pro, pro2, pro3]);
+  writeKeyFile(dir, [alice1, alice2, bob, pro, pro2, pro3, pro4, pro5]);
   t = await startApp({
-    imports: [WhoamiModule],
+    imports: [WhoamiModule, HalfDoneModule],
     config: {
       secrets: { dir },
       rateLimit: {
@@ -146,6 +149,37 @@ describe('tokens per minute', () => {
     await sleep(20);
     const next = await post(pro3, 'urn:mvp:whoami');
     expect(next.headers.get('x-ratelimit-remaining-tokens')).toBe('70');
+  });
+});
+
+describe('calls the client abandons', () => {
+  /** Starts a half-done call, leaves once the server has begun it, and lets the server notice. */
+  const abandon = async (key: TestKey, stream: boolean): Promise<void> => {
+    const abort = new AbortController();
+    const response = fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
+      body: JSON.stringify({ model: 'urn:mvp:half-done', messages: hi, stream }),
+      signal: abort.signal,
+    });
+    if (stream)
+      await (await response).body!.getReader().read(); // the first chunk
+    else await sleep(100); // no answer comes while the OL waits
+    abort.abort();
+    await response.catch(() => undefined);
+    await sleep(100); // the server sees the disconnect, the OL fails, usage is recorded
+  };
+  const remainingTokens = async (key: TestKey) =>
+    (await post(key, 'urn:mvp:whoami')).headers.get('x-ratelimit-remaining-tokens');
+
+  it('count the tokens reported before the client went away from a stream', async () => {
+    await abandon(pro4, true);
+    expect(await remainingTokens(pro4)).toBe('70');
+  });
+
+  it('count them for an unstreamed call too', async () => {
+    await abandon(pro5, false);
+    expect(await remainingTokens(pro5)).toBe('70');
   });
 });
 

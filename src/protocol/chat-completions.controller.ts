@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Usage } from '../common/chat.types.js';
 import { getCaller } from '../common/request-caller.js';
 import { UsageRecorder } from '../common/usage-recorder.js';
 import { annotateRequestLog } from '../logging/request-log.js';
@@ -52,6 +53,11 @@ export class ChatCompletionsController {
       stream,
     });
     const meta = newCompletionMeta(body.model);
+    const reportUsage = (usage: Usage | undefined): void => {
+      if (!usage) return;
+      annotateRequestLog(res, { usage });
+      this.usage.record(req, resolved.logic.options.id, usage);
+    };
 
     if (stream) {
       await writeSse(res, events, meta, {
@@ -60,19 +66,11 @@ export class ChatCompletionsController {
         mapError: (error) => this.errors.map(error),
         onError: (error) =>
           this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
-        onUsage: (usage) => {
-          if (!usage) return;
-          annotateRequestLog(res, { usage });
-          this.usage.record(req, resolved.logic.options.id, usage);
-        },
+        onUsage: reportUsage,
       });
       return;
     }
-    const result = await collectEvents(events);
-    if (result.usage) {
-      annotateRequestLog(res, { usage: result.usage });
-      this.usage.record(req, resolved.logic.options.id, result.usage);
-    }
+    const result = await collectEvents(events, reportUsage);
     res.json({
       id: meta.id,
       object: 'chat.completion',

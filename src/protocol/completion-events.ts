@@ -37,34 +37,45 @@ export interface CompletionResult {
   finishReason: FinishReason;
 }
 
-export async function collectEvents(events: AsyncIterable<ChatEvent>): Promise<CompletionResult> {
+/**
+ * `onUsage` is called once with the usage reported so far, also when the events fail or are
+ * aborted midway: those tokens were spent.
+ */
+export async function collectEvents(
+  events: AsyncIterable<ChatEvent>,
+  onUsage: (usage: Usage | undefined) => void,
+): Promise<CompletionResult> {
   let content = '';
   const calls: ToolCall[] = [];
   let usage: Usage | undefined;
   let finish: FinishReason | undefined;
-  for await (const event of events) {
-    switch (event.type) {
-      case 'text':
-        content += event.text;
-        break;
-      case 'tool_call': {
-        const call = (calls[event.index] ??= {
-          id: '',
-          type: 'function',
-          function: { name: '', arguments: '' },
-        });
-        if (event.id) call.id = event.id;
-        if (event.name) call.function.name += event.name;
-        if (event.arguments) call.function.arguments += event.arguments;
-        break;
+  try {
+    for await (const event of events) {
+      switch (event.type) {
+        case 'text':
+          content += event.text;
+          break;
+        case 'tool_call': {
+          const call = (calls[event.index] ??= {
+            id: '',
+            type: 'function',
+            function: { name: '', arguments: '' },
+          });
+          if (event.id) call.id = event.id;
+          if (event.name) call.function.name += event.name;
+          if (event.arguments) call.function.arguments += event.arguments;
+          break;
+        }
+        case 'usage':
+          usage = addUsage(usage, event.usage);
+          break;
+        case 'finish':
+          finish = event.reason;
+          break;
       }
-      case 'usage':
-        usage = addUsage(usage, event.usage);
-        break;
-      case 'finish':
-        finish = event.reason;
-        break;
     }
+  } finally {
+    onUsage(usage);
   }
   const toolCalls = calls.filter(Boolean);
   return { content, toolCalls, usage, finishReason: finishReasonOf(finish, toolCalls.length > 0) };

@@ -14,6 +14,7 @@ export interface SseOptions {
   /** Turns a mid-stream failure into the error event's body. */
   mapError: (error: unknown) => MappedError;
   onError: (error: unknown) => void;
+  /** Called once with the usage reported so far, also when the stream failed or was aborted. */
   onUsage: (usage: Usage | undefined) => void;
 }
 
@@ -99,7 +100,6 @@ export async function writeSse(
           break;
       }
     }
-    options.onUsage(usage);
     await write(
       chunk(
         roleSent ? '{}' : '{"role":"assistant","content":""}',
@@ -115,6 +115,8 @@ export async function writeSse(
     options.onError(error);
     await write(`data: ${JSON.stringify(options.mapError(error).body)}\n\n${DONE}`);
   } finally {
+    // Tokens spent before a failure or a disconnect count too (rate limits, usage).
+    options.onUsage(usage);
     res.end(options.signal.aborted ? undefined : pending);
     pending = '';
     if (!next.done) await iterator.return?.().catch(() => undefined);
