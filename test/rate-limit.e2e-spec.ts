@@ -108,6 +108,12 @@ describe('requests per window', () => {
     expect(res.events.at(-1)).toBe('[DONE]');
   });
 
+  it('puts the headers on errors past the guard too', async () => {
+    const invalid = await post(pro, 'urn:mvp:echo', { temperature: 'hot' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+  });
+
   it('applies a per-OL limit apart from the tier, reporting the tighter one', async () => {
     const first = await post(pro, 'urn:mvp:reverse');
     expect(limitHeaders(first.headers)).toMatchObject({ limit: '2', remaining: '1' });
