@@ -42,6 +42,8 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
   private readonly plans = new WeakMap<Request, Plan>();
   private readonly counted = new WeakMap<Request, Counted[]>();
   private readonly limiting: boolean;
+  /** Serving unlimited because the store fails (`onStorageError: open`): logged once, not per request. */
+  private failingOpen = false;
 
   constructor(
     @nestThrottler.InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -107,8 +109,17 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
       tokens = await this.ledger.windows(req, this.plan(req).logicId);
     } catch (error) {
       if (!(error instanceof StorageError) || this.config.onStorageError === 'closed') throw error;
-      this.log.error(`rate limits not enforced (rateLimit.onStorageError: open): ${error.message}`);
+      if (!this.failingOpen) {
+        this.failingOpen = true;
+        this.log.error(
+          `rate limits not enforced until the store answers again (rateLimit.onStorageError: open): ${error.message}`,
+        );
+      }
       return true;
+    }
+    if (this.failingOpen) {
+      this.failingOpen = false;
+      this.log.log('the store answers again: rate limits enforced');
     }
     const windows = this.counted.get(req) ?? [];
     const tightest = windows.reduce<Counted | undefined>(
