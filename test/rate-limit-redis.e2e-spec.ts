@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { WhoamiModule } from './fixtures/auth/whoami.logic.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
 import { postRaw } from './support/sse.js';
@@ -99,6 +102,41 @@ describe('when Redis is unreachable', () => {
       expect(app.logs.text().match(/rate limits not enforced/g)).toHaveLength(1);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('a Redis password given as a secret', () => {
+  it('is used to connect and never logged', async () => {
+    // A throwaway ACL user on the local Redis, allowed only its own keys.
+    const user = `test-${randomUUID()}`;
+    const keyPrefix = `test:${randomUUID()}:`;
+    const password = `pw-${randomUUID()}`;
+    const admin = new Redis(REDIS_URL);
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, `~${keyPrefix}*`, '+@all');
+    const dir = secretsDir();
+    writeKeyFile(dir, [alice]);
+    writeFileSync(join(dir, 'redis_password'), password, { mode: 0o600 });
+    const url = new URL(REDIS_URL);
+    url.username = user;
+    const app = await startApp({
+      imports: [WhoamiModule],
+      config: {
+        secrets: { dir },
+        storage: { url: url.href, password: { secret: 'redis_password' }, keyPrefix },
+        rateLimit: { tiers: { default: { requests: 5 } } },
+      },
+    });
+    try {
+      const res = await post(app, alice);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('4');
+      expect(await admin.exists(`${keyPrefix}rl:requests:user:alice`)).toBe(1);
+      expect(app.logs.text()).not.toContain(password);
+    } finally {
+      await app.close();
+      await admin.call('ACL', 'DELUSER', user);
+      await admin.quit();
     }
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
 import type { KeyValueStore } from './key-value.store.js';
 import { MemoryStore } from './memory.store.js';
 import { RedisStore } from './redis.store.js';
@@ -134,5 +135,47 @@ describe('redis store without a reachable Redis', () => {
     await sleep(DISCONNECT_SETTLE_MS);
     // A timer left behind would hold the process (and Jest) open after the app closed.
     expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('redis store with a password', () => {
+  // A throwaway ACL user on the local Redis, allowed only its own keys.
+  const user = `test-${randomUUID()}`;
+  const prefix = `test:${randomUUID()}:`;
+  let admin: Redis;
+  beforeAll(async () => {
+    admin = new Redis(REDIS_URL);
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password', `~${prefix}*`, '+@all');
+  });
+  afterAll(async () => {
+    await admin.call('ACL', 'DELUSER', user);
+    await admin.quit();
+  });
+
+  const url = (): string => {
+    const parsed = new URL(REDIS_URL);
+    parsed.username = user;
+    parsed.password = '';
+    return parsed.href;
+  };
+  const attempt = async (password: string): Promise<unknown> => {
+    const store = new RedisStore({
+      url: url(),
+      password,
+      keyPrefix: prefix,
+      commandTimeoutMs: 500,
+    });
+    try {
+      return await store.increment('k', 1, 1000).catch((e: unknown) => e);
+    } finally {
+      await store.onApplicationShutdown();
+    }
+  };
+
+  it('authenticates with it, and never prints it when refused', async () => {
+    expect(await attempt('right-password')).toMatchObject({ value: 1 });
+    const refused = await attempt('wrong-password');
+    expect(refused).toBeInstanceOf(StorageError);
+    expect((refused as Error).message).not.toContain('wrong-password');
   });
 });

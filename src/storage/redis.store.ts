@@ -21,6 +21,8 @@ type WithIncrementWindow = Redis & {
 
 export interface RedisStoreOptions {
   url: string;
+  /** Overrides a password in `url`. */
+  password?: string;
   keyPrefix: string;
   commandTimeoutMs: number;
 }
@@ -33,7 +35,9 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
 
   constructor(options: RedisStoreOptions) {
     super();
-    this.redis = new Redis(options.url, {
+    const { url, credentials } = withCredentials(options.url, options.password);
+    this.redis = new Redis(url, {
+      ...credentials,
       keyPrefix: options.keyPrefix,
       commandTimeout: options.commandTimeoutMs,
       // Fail a command fast while Redis is away instead of queueing requests behind it.
@@ -96,6 +100,22 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
       );
     }
   }
+}
+
+/**
+ * Moves the credentials out of the URL when a password is given apart: ioredis lets the URL's
+ * (an empty password, with a user name alone) win over its options.
+ */
+function withCredentials(
+  url: string,
+  password: string | undefined,
+): { url: string; credentials: { username?: string; password?: string } } {
+  if (password === undefined) return { url, credentials: {} };
+  const parsed = new URL(url);
+  const username = decodeURIComponent(parsed.username);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, credentials: { ...(username ? { username } : {}), password } };
 }
 
 /** The error's kind and message; a Redis URL (which may hold a password) is never logged. */

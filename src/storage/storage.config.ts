@@ -1,5 +1,17 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { defineConfigSection } from '../configuration/config-section.js';
+import { SecretRef } from '../secrets/secret-ref.js';
 
 export const STORAGE_DRIVERS = ['sqlite', 'memory', 'redis'] as const;
 export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
@@ -14,11 +26,17 @@ export class StorageConfig {
   @IsIn(STORAGE_DRIVERS)
   driver?: StorageDriver;
 
-  /** Redis: `redis://[user:password@]host:port/db` (env `STORAGE_URL`). */
+  /** Redis: `redis://[user@]host:port/db` (env `STORAGE_URL`). */
   @IsOptional()
   @IsString()
   @Matches(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' })
   url?: string;
+
+  /** Redis: the password, as a secret (`{ secret: redis_password }`); wins over one in `url`. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SecretRef)
+  password?: SecretRef;
 
   /** SQLite: the database file, relative to the working directory (its folder is created). */
   @IsString()

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigurationError } from '../configuration/configuration.error.js';
+import { SecretsService } from '../secrets/secrets.service.js';
 import { KeyValueStore } from './key-value.store.js';
 import { MemoryStore } from './memory.store.js';
 import { RedisStore } from './redis.store.js';
@@ -18,8 +19,8 @@ import { effectiveDriver, storageConfig, type StorageConfig } from './storage.co
     storageConfig.provider(),
     {
       provide: KeyValueStore,
-      inject: [storageConfig.KEY],
-      useFactory: (config: StorageConfig): KeyValueStore => {
+      inject: [storageConfig.KEY, SecretsService],
+      useFactory: (config: StorageConfig, secrets: SecretsService): KeyValueStore => {
         const driver = effectiveDriver(config);
         const logger = new Logger('Storage');
         switch (driver) {
@@ -33,6 +34,7 @@ import { effectiveDriver, storageConfig, type StorageConfig } from './storage.co
             logger.log('storage driver: redis');
             return new RedisStore({
               url: config.url ?? 'redis://127.0.0.1:6379',
+              password: config.password && secrets.get(config.password).reveal(),
               keyPrefix: config.keyPrefix,
               commandTimeoutMs: config.commandTimeoutMs,
             });
