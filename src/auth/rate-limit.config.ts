@@ -52,7 +52,7 @@ export class RateLimitConfig {
   @Type(() => Limits)
   ols: Map<string, Limits> = new Map();
 
-  /** When the store (Redis) fails: `closed` answers 503, `open` serves the request unlimited. */
+  /** When the store fails (Redis away, SQLite disk full): `closed` answers 503, `open` serves unlimited. */
   @IsIn(['open', 'closed'])
   onStorageError: 'open' | 'closed' = 'closed';
 }

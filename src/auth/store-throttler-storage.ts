@@ -3,7 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { KeyValueStore } from '../storage/key-value.store.js';
 
 /**
- * @nestjs/throttler's storage on our KeyValueStore (memory, or Redis shared by replicas):
+ * @nestjs/throttler's storage on our KeyValueStore (SQLite, memory, or Redis shared by replicas):
  * one atomic fixed-window counter per key. A caller over the limit stays blocked until the
  * window ends, so `blockDuration` is the window (our limits do not configure another).
  */
