@@ -296,7 +296,7 @@ describe('booting without keys', () => {
     const error = await createApp({
       config: {
         override: { server: { host: '0.0.0.0', port: 0 }, secrets: { dir: secretsDir() } },
-        env: {},
+        env: { NODE_ENV: 'test' },
       },
       logDestination: { write: () => undefined },
     }).catch((e: unknown) => e);
