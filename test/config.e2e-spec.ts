@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/bootstrap.js';
 import { ConfigurationError } from '../src/configuration/configuration.error.js';
 import { loggingConfig, type LoggingConfig } from '../src/logging/logging.config.js';

@@ -32,7 +32,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     server: { host: '127.0.0.1', port: 0, ...(options.config?.server as object) },
   };
   const app = await createApp({
-    config: { override: config, env: options.env ?? { NODE_ENV: 'test' } },
+    config: { override: config, env: { NODE_ENV: 'test', ...options.env } },
     logDestination: logs,
     imports: options.imports,
   });
