@@ -5,6 +5,7 @@ import type { Connector, ConnectorCallOptions } from '../connector.js';
 import { DEFAULT_BASE_URL, type ConnectorConfig } from '../connectors.config.js';
 import { parseJson, requireModel, sdkLogger } from '../connector-support.js';
 import { SseDecoder } from '../sse-decoder.js';
+import { readJson, streamEvents } from '../upstream-body.js';
 import { retryAfterOf, UpstreamErrors } from '../upstream-errors.js';
 import type { UpstreamHttp } from '../upstream-http.js';
 import {
@@ -83,14 +84,7 @@ export class AnthropicConnector implements Connector {
     }
 
     if (!stream) {
-      let message: Anthropic.Message;
-      try {
-        message = (await res.body.json()) as Anthropic.Message;
-      } catch (error) {
-        throw (error as Error | undefined)?.name === 'SyntaxError'
-          ? this.errors.malformed('answered with a body that is not JSON')
-          : this.errors.fromTransport(error, signal, true);
-      }
+      const message = await readJson<Anthropic.Message>(res.body, signal, this.errors);
       if (!Array.isArray(message?.content) || !message.usage)
         throw this.errors.malformed('answered with something that is not a message');
       yield* messageEvents(message);
@@ -99,30 +93,16 @@ export class AnthropicConnector implements Connector {
 
     const decoder = new SseDecoder();
     const translator = new AnthropicStreamTranslator();
-    const events: ChatEvent[] = [];
-    let done = false;
-    res.body.setEncoding('utf8');
-    try {
-      for await (const text of res.body as AsyncIterable<string>) {
-        // After message_stop, read on to the end: a body read to its end keeps the connection reusable.
-        if (done) continue;
-        for (const sse of decoder.push(text)) {
-          if (sse.event === 'error') throw this.streamError(sse.data);
-          const event = parseJson<AnthropicStreamEvent>(sse.data);
-          if (event === undefined)
-            throw this.errors.malformed('sent a stream event that is not JSON');
-          done = translator.push(event, events);
-          for (const e of events) yield e;
-          events.length = 0;
-          if (done) break;
-        }
+    const done = yield* streamEvents(res.body, signal, this.errors, (text, out) => {
+      for (const sse of text === undefined ? [] : decoder.push(text)) {
+        if (sse.event === 'error') throw this.streamError(sse.data);
+        const event = parseJson<AnthropicStreamEvent>(sse.data);
+        if (event === undefined)
+          throw this.errors.malformed('sent a stream event that is not JSON');
+        if (translator.push(event, out)) return true;
       }
-    } catch (error) {
-      throw this.errors.fromTransport(error, signal, true);
-    } finally {
-      // Left early (the consumer stopped): close the upstream request now.
-      if (!res.body.destroyed) res.body.destroy();
-    }
+      return false;
+    });
     if (!done && !signal.aborted)
       throw this.errors.malformed('ended the stream before message_stop');
   }

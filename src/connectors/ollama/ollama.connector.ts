@@ -6,6 +6,7 @@ import { DEFAULT_BASE_URL, type ConnectorConfig } from '../connectors.config.js'
 import { requireModel } from '../connector-support.js';
 import type { ConnectorError } from '../connector.error.js';
 import { NdjsonDecoder } from '../ndjson-decoder.js';
+import { streamEvents } from '../upstream-body.js';
 import { UpstreamErrors } from '../upstream-errors.js';
 import type { UpstreamHttp } from '../upstream-http.js';
 import { OllamaTranslator, toOllamaRequest, type OllamaLine } from './ollama-translation.js';
@@ -46,37 +47,14 @@ export class OllamaConnector implements Connector {
 
     const decoder = new NdjsonDecoder();
     const translator = new OllamaTranslator();
-    const events: ChatEvent[] = [];
-    let done = false;
-    res.body.setEncoding('utf8');
-    try {
-      for await (const text of res.body as AsyncIterable<string>) {
-        // After the `done` line, read on to the end: a body read to its end keeps the connection reusable.
-        if (done) continue;
-        for (const line of this.lines(decoder, text)) {
-          if (line.error !== undefined) throw this.lineError(line.error);
-          done = translator.push(line, events);
-          for (const event of events) yield event;
-          events.length = 0;
-          if (done) break;
-        }
+    // An unstreamed answer is one line, read the same way (it may lack its newline).
+    const done = yield* streamEvents(res.body, signal, this.errors, (text, out) => {
+      for (const line of this.lines(decoder, text)) {
+        if (line.error !== undefined) throw this.lineError(line.error);
+        if (translator.push(line, out)) return true;
       }
-      // An unstreamed answer (or a last line) may lack its newline.
-      if (!done) {
-        for (const line of this.lines(decoder, undefined)) {
-          if (line.error !== undefined) throw this.lineError(line.error);
-          done = translator.push(line, events);
-          for (const event of events) yield event;
-          events.length = 0;
-          if (done) break;
-        }
-      }
-    } catch (error) {
-      throw this.errors.fromTransport(error, signal, true);
-    } finally {
-      // Left early (the consumer stopped): close the upstream request now.
-      if (!res.body.destroyed) res.body.destroy();
-    }
+      return false;
+    });
     if (!done && !signal.aborted)
       throw this.errors.malformed('ended the answer before "done": true');
   }

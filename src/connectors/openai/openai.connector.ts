@@ -5,6 +5,7 @@ import type { Connector, ConnectorCallOptions } from '../connector.js';
 import { DEFAULT_BASE_URL, type ConnectorConfig } from '../connectors.config.js';
 import { parseJson, requireModel, sdkLogger } from '../connector-support.js';
 import { SseDecoder } from '../sse-decoder.js';
+import { readJson, streamEvents } from '../upstream-body.js';
 import { retryAfterOf, UpstreamErrors } from '../upstream-errors.js';
 import type { UpstreamHttp } from '../upstream-http.js';
 import {
@@ -83,14 +84,11 @@ export class OpenAiConnector implements Connector {
     }
 
     if (!stream) {
-      let completion: OpenAI.ChatCompletion & { error?: { message?: unknown } };
-      try {
-        completion = (await res.body.json()) as typeof completion;
-      } catch (error) {
-        throw (error as Error | undefined)?.name === 'SyntaxError'
-          ? this.errors.malformed('answered with a body that is not JSON')
-          : this.errors.fromTransport(error, signal, true);
-      }
+      const completion = await readJson<OpenAI.ChatCompletion & { error?: { message?: unknown } }>(
+        res.body,
+        signal,
+        this.errors,
+      );
       // Some OpenAI-compatible servers answer a failure with a 200 and an error body.
       if (!Array.isArray(completion?.choices)) {
         const why = completion?.error?.message;
@@ -105,37 +103,21 @@ export class OpenAiConnector implements Connector {
     }
 
     const decoder = new SseDecoder();
-    const events: ChatEvent[] = [];
     let finished = false;
-    let done = false;
-    res.body.setEncoding('utf8');
-    try {
-      for await (const text of res.body as AsyncIterable<string>) {
-        // After [DONE], read on to the end: a body read to its end keeps the connection reusable.
-        if (done) continue;
-        for (const { data } of decoder.push(text)) {
-          if (data === '[DONE]') {
-            done = true;
-            break;
-          }
-          const chunk = parseJson<StreamData>(data);
-          if (chunk === undefined)
-            throw this.errors.malformed('sent a stream event that is not JSON');
-          if (chunk.error)
-            throw this.errors.malformed(
-              `reported an error mid-stream: ${this.errors.scrub(String(chunk.error.message ?? 'unknown'))}`,
-            );
-          if (chunkEvents(chunk, events)) finished = true;
-          for (const event of events) yield event;
-          events.length = 0;
-        }
+    yield* streamEvents(res.body, signal, this.errors, (text, out) => {
+      for (const { data } of text === undefined ? [] : decoder.push(text)) {
+        if (data === '[DONE]') return true;
+        const chunk = parseJson<StreamData>(data);
+        if (chunk === undefined)
+          throw this.errors.malformed('sent a stream event that is not JSON');
+        if (chunk.error)
+          throw this.errors.malformed(
+            `reported an error mid-stream: ${this.errors.scrub(String(chunk.error.message ?? 'unknown'))}`,
+          );
+        if (chunkEvents(chunk, out)) finished = true;
       }
-    } catch (error) {
-      throw this.errors.fromTransport(error, signal, true);
-    } finally {
-      // Left early (the consumer stopped): close the upstream request now.
-      if (!res.body.destroyed) res.body.destroy();
-    }
+      return false;
+    });
     if (!finished && !signal.aborted)
       throw this.errors.malformed('ended the stream before finishing the answer');
   }
