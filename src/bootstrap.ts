@@ -25,6 +25,7 @@ export async function createApp(options: AppOptions = {}): Promise<NestExpressAp
   app.disable('x-powered-by');
   // ETags hash every JSON body; API responses are never revalidated.
   app.set('etag', false);
+  if (server.trustProxy.length) app.set('trust proxy', server.trustProxy);
   return app;
 }
 

@@ -202,6 +202,32 @@ describe('anonymous callers (authentication off)', () => {
       for (let i = 0; i < 3; i++) statuses.push((await fetch(`${app.url}/v1/models`)).status);
       expect(statuses).toEqual([200, 200, 429]);
       expect((await fetch(`${app.url}/health`)).status).toBe(200);
+      // X-Forwarded-For is ignored unless the proxy is trusted: it cannot buy a fresh budget.
+      const spoofed = await fetch(`${app.url}/v1/models`, {
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(spoofed.status).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('are told apart by X-Forwarded-For behind a trusted proxy (server.trustProxy)', async () => {
+    const app = await startApp({
+      config: {
+        server: { trustProxy: ['loopback'] },
+        secrets: { dir: secretsDir() },
+        rateLimit: { tiers: { open: { requests: 1, windowMs: 60_000 } }, anonymousTier: 'open' },
+      },
+    });
+    try {
+      const from = async (ip: string) =>
+        (await fetch(`${app.url}/v1/models`, { headers: { 'x-forwarded-for': ip } })).status;
+      expect([
+        await from('203.0.113.1'),
+        await from('203.0.113.1'),
+        await from('203.0.113.2'),
+      ]).toEqual([200, 429, 200]);
     } finally {
       await app.close();
     }

@@ -1,4 +1,4 @@
-import { IsInt, IsString, Max, Min, Matches } from 'class-validator';
+import { IsArray, IsInt, IsString, Max, Min, Matches } from 'class-validator';
 import { defineConfigSection } from '../configuration/config-section.js';
 
 export class ServerConfig {
@@ -14,6 +14,15 @@ export class ServerConfig {
   /** Largest accepted request body, in body-parser notation (`10mb`, `512kb`). */
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, { message: 'a size such as 10mb or 512kb' })
   bodyLimit: string = '10mb';
+
+  /**
+   * The reverse proxies whose `X-Forwarded-For` is believed (Express's `trust proxy`:
+   * addresses, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`). Empty: the peer's
+   * address is the client's — anonymous rate limits and audit lines use it.
+   */
+  @IsArray()
+  @IsString({ each: true })
+  trustProxy: string[] = [];
 
   /** On SIGTERM, how long running requests (streams) may take to finish. */
   @IsInt()
