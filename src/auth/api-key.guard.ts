@@ -1,9 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { setCaller } from '../common/request-caller.js';
 import { AuditLog } from '../logging/audit-log.js';
-import { annotateRequestLog } from '../logging/request-log.js';
 import type { CallerIdentity } from '../orchestration/orchestration-logic.js';
 import { ModelRouter } from '../router/model-router.service.js';
 import { ApiKeyStore } from './api-key-store.js';
@@ -37,10 +36,9 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]))
       return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
+    // The request's log line reads who called from here too (`getCaller`).
     const caller = this.authenticate(req);
     setCaller(req, caller);
-    annotateRequestLog(res, { user: caller.userId, keyId: caller.keyId });
     const model: unknown = (req.body as { model?: unknown } | undefined)?.model;
     // Router errors (malformed URN 400, unknown model 404) surface here as they are.
     if (typeof model === 'string') await this.access.check(caller, this.router.resolve(model));

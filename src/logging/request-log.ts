@@ -1,11 +1,12 @@
 import type { Response } from 'express';
 
-/** Fields that the request's completion log line carries (set as the request is served). */
+/**
+ * Fields that the request's completion log line carries (set as the request is served);
+ * `user` and `keyId` come from the authenticated caller (`getCaller`), not from here.
+ */
 export interface RequestLogFields {
   urn?: string;
   ol?: string;
-  user?: string;
-  keyId?: string;
   connector?: string;
   usage?: { prompt_tokens: number; completion_tokens: number };
   stream?: boolean;
