@@ -1,3 +1,4 @@
+import { SecretScrubber } from '../logging/secret-scrubber.js';
 import { ConnectorError, ConnectorErrorCode } from './connector.error.js';
 
 /** What an upstream's HTTP error said, as each adapter reads it from its SDK's error. */
@@ -32,26 +33,23 @@ const MAX_DETAIL = 500;
  * scrubbed of the connector's key first: providers echo (parts of) keys in their errors.
  */
 export class UpstreamErrors {
-  /** The key as an upstream may echo it: as is, URL-encoded, escaped inside a JSON string. */
-  private readonly secretForms: string[];
+  /**
+   * The connector's key, as is, URL-encoded or JSON-escaped. Scrubbed here although every
+   * error message a client sees is scrubbed again: cutting a message to MAX_DETAIL could
+   * leave part of a key that no later scrubber would recognise.
+   */
+  private readonly key: SecretScrubber;
 
   constructor(
     private readonly connector: string,
     private readonly timeoutMs: number,
     secret?: string,
   ) {
-    this.secretForms =
-      secret && secret.length >= 4
-        ? [
-            ...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]),
-          ].sort((a, b) => b.length - a.length)
-        : [];
+    this.key = new SecretScrubber(secret === undefined ? [] : [secret]);
   }
 
   scrub(text: string): string {
-    let plain = text;
-    for (const form of this.secretForms) plain = plain.split(form).join('[REDACTED]');
-    const scrubbed = plain.replace(KEY_LIKE, '[REDACTED]');
+    const scrubbed = this.key.scrub(text).replace(KEY_LIKE, '[REDACTED]');
     return scrubbed.length > MAX_DETAIL ? `${scrubbed.slice(0, MAX_DETAIL)}…` : scrubbed;
   }
 
