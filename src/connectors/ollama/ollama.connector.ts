@@ -7,7 +7,7 @@ import { requireModel } from '../connector-support.js';
 import type { ConnectorError } from '../connector.error.js';
 import { NdjsonDecoder } from '../ndjson-decoder.js';
 import { streamEvents } from '../upstream-body.js';
-import { UpstreamErrors } from '../upstream-errors.js';
+import { retryAfterOf, UpstreamErrors } from '../upstream-errors.js';
 import type { UpstreamHttp } from '../upstream-http.js';
 import { OllamaTranslator, toOllamaRequest, type OllamaLine } from './ollama-translation.js';
 
@@ -103,7 +103,7 @@ export class OllamaConnector implements Connector {
           this.errors.fromStatus({
             status,
             message: errorMessage(text),
-            retryAfter: headers.get('retry-after') ?? undefined,
+            retryAfter: retryAfterOf(headers),
           }),
       });
     } catch (error) {
