@@ -1,4 +1,5 @@
 import type { ChatEvent, FinishReason, ToolCall, Usage } from '../common/chat.types.js';
+import { addToolCallFragment } from '../common/tool-call-fragments.js';
 
 /** Sums usage events: multi-step OLs report each step, clients see the total. */
 export function addUsage(total: Usage | undefined, usage: Usage): Usage {
@@ -55,17 +56,9 @@ export async function collectEvents(
         case 'text':
           content += event.text;
           break;
-        case 'tool_call': {
-          const call = (calls[event.index] ??= {
-            id: '',
-            type: 'function',
-            function: { name: '', arguments: '' },
-          });
-          if (event.id) call.id = event.id;
-          if (event.name) call.function.name += event.name;
-          if (event.arguments) call.function.arguments += event.arguments;
+        case 'tool_call':
+          addToolCallFragment(calls, event);
           break;
-        }
         case 'usage':
           usage = addUsage(usage, event.usage);
           break;

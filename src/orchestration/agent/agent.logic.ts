@@ -1,5 +1,6 @@
 import { Inject, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { addToolCallFragment } from '../../common/tool-call-fragments.js';
 import { ConfigurationError } from '../../configuration/configuration.error.js';
 import { LoadedConfiguration } from '../../configuration/load-configuration.js';
 import { ConnectorRegistry } from '../../connectors/connector-registry.js';
@@ -144,7 +145,7 @@ export class AgentLogic implements OrchestrationLogicHandler<AgentParams>, OnMod
           out.add(event.text);
           yield event;
         } else if (event.type === 'tool_call') {
-          collectCall(result.calls, event);
+          addToolCallFragment(result.calls, event);
         } else if (event.type === 'finish') {
           result.finish = event.reason;
         } else {
@@ -201,18 +202,6 @@ function systemVars(
 
 function invalid(message: string, param = 'model'): OrchestrationError {
   return new OrchestrationError(OrchestrationErrorCode.INVALID_REQUEST, message, param);
-}
-
-/** Accumulates tool-call fragments by index, as OpenAI streams them. */
-function collectCall(calls: ToolCall[], event: Extract<ChatEvent, { type: 'tool_call' }>): void {
-  const call = (calls[event.index] ??= {
-    id: '',
-    type: 'function',
-    function: { name: '', arguments: '' },
-  });
-  if (event.id) call.id = event.id;
-  if (event.name) call.function.name += event.name;
-  if (event.arguments) call.function.arguments += event.arguments;
 }
 
 /** Some OpenAI-compatible servers omit ids; results are matched to calls by id. */
