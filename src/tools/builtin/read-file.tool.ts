@@ -1,5 +1,5 @@
 import { Tool, ToolError, type ToolContext, type ToolHandler } from '../tool.decorator.js';
-import { looksBinary, openRegularFile, readLines } from './workspace-files.js';
+import { isBinaryFile, openRegularFile, readLines } from './workspace-files.js';
 
 interface ReadFileArgs {
   path: string;
@@ -49,10 +49,7 @@ export class ReadFileTool implements ToolHandler<ReadFileArgs> {
     const shown = workspace.display(real);
     const handle = await openRegularFile(workspace, real, shown);
     try {
-      const head = new Uint8Array(8192);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      if (looksBinary(head.subarray(0, bytesRead)))
-        throw new ToolError(`'${shown}' is a binary file`);
+      if (await isBinaryFile(handle)) throw new ToolError(`'${shown}' is a binary file`);
       const lines: string[] = [];
       let lineNo = 0;
       let more = false;

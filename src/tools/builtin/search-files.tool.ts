@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { stat } from 'node:fs/promises';
 import { Tool, type ToolContext, type ToolHandler } from '../tool.decorator.js';
-import { looksBinary, openRegularFile, readLines, walk } from './workspace-files.js';
+import { isBinaryFile, openRegularFile, readLines, walk } from './workspace-files.js';
 
 interface SearchFilesArgs {
   query: string;
@@ -69,9 +69,7 @@ export class SearchFilesTool implements ToolHandler<SearchFilesArgs> {
       if (!handle) continue;
       try {
         if ((await handle.stat()).size > MAX_FILE_BYTES) continue;
-        const head = new Uint8Array(8192);
-        const { bytesRead } = await handle.read(head, 0, head.length, 0);
-        if (looksBinary(head.subarray(0, bytesRead))) continue;
+        if (await isBinaryFile(handle)) continue;
         let lineNo = 0;
         for await (const line of readLines(handle, SHOWN_LINE * 8, ctx.signal)) {
           lineNo++;

@@ -81,8 +81,10 @@ export async function openRegularFile(
 }
 
 /** A NUL byte in the first block is how git and grep tell binary files too. */
-export function looksBinary(head: Uint8Array): boolean {
-  return head.subarray(0, 8192).includes(0);
+export async function isBinaryFile(handle: FileHandle): Promise<boolean> {
+  const head = new Uint8Array(8192);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  return head.subarray(0, bytesRead).includes(0);
 }
 
 /**
