@@ -76,7 +76,7 @@ describe('connectors configuration', () => {
     ]);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).problems).toEqual([
-      expect.objectContaining({ path: 'connectors[1].name' }),
+      expect.objectContaining({ path: 'connectors[1].name', source: 'override' }),
     ]);
   });
 

@@ -4,8 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import OpenAI from 'openai';
+import { createApp } from '../src/bootstrap.js';
+import { ConfigurationError } from '../src/configuration/configuration.error.js';
 import { startOpenAiFake, type OpenAiFake } from './fakes/openai-fake.js';
 import { buildFixtureServer } from './fixtures/mcp-server.js';
+import { LogCapture } from './support/log-capture.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/mcp-server.ts', import.meta.url));
@@ -196,5 +199,43 @@ describe('MCP tool sources', () => {
     expect(fake.lastChat().body).toMatchObject({
       tools: [{ function: { name: 'fixture__extra' } }],
     });
+  });
+});
+
+describe('MCP servers configuration', () => {
+  it('refuses two servers with one name, and one with both command and url, naming each key', async () => {
+    const app = await createApp({
+      config: {
+        env: { NODE_ENV: 'test' },
+        override: {
+          tools: {
+            mcpServers: [
+              { name: 'docs', command: 'true' },
+              { name: 'docs', url: 'http://127.0.0.1:1/mcp' },
+              { name: 'crm', command: 'true', url: 'http://127.0.0.1:1/mcp' },
+            ],
+          },
+        },
+      },
+      logDestination: new LogCapture(),
+    });
+    const error = await app.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await app.close();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      {
+        source: 'override',
+        path: 'tools.mcpServers[1].name',
+        message: 'duplicate name (tools.mcpServers[0] has it too)',
+      },
+      {
+        source: 'override',
+        path: 'tools.mcpServers[2]',
+        message: 'give either command (stdio) or url (HTTP), not both',
+      },
+    ]);
   });
 });

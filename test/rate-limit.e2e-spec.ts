@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import { createApp } from '../src/bootstrap.js';
+import { ConfigurationError } from '../src/configuration/configuration.error.js';
 import { HalfDoneModule } from './fixtures/auth/half-done.logic.js';
 import { WhoamiModule } from './fixtures/auth/whoami.logic.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
+import { LogCapture } from './support/log-capture.js';
 import { assertMatchesSpec } from './support/openai-spec.js';
 import { postRaw } from './support/sse.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -190,6 +193,29 @@ describe('calls the client abandons', () => {
 });
 
 describe('anonymous callers (authentication off)', () => {
+  it('refuse to boot under a tier that is not configured, naming where it was set', async () => {
+    const app = await createApp({
+      config: {
+        env: { NODE_ENV: 'test' },
+        override: { secrets: { dir: secretsDir() }, rateLimit: { anonymousTier: 'gold' } },
+      },
+      logDestination: new LogCapture(),
+    });
+    const error = await app.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await app.close();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      {
+        source: 'override',
+        path: 'rateLimit.anonymousTier',
+        message: "no tier 'gold' in rateLimit.tiers",
+      },
+    ]);
+  });
+
   it('are limited by IP under the anonymous tier', async () => {
     const app = await startApp({
       config: {

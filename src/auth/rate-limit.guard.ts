@@ -4,6 +4,7 @@ import type { ThrottlerModuleOptions, ThrottlerRequest, ThrottlerStorage } from 
 import type { Request, Response } from 'express';
 import { getCaller } from '../common/request-caller.js';
 import { ConfigurationError } from '../configuration/configuration.error.js';
+import { LoadedConfiguration } from '../configuration/load-configuration.js';
 import { AuditLog } from '../logging/audit-log.js';
 import { ModelRouter } from '../router/model-router.service.js';
 import { StorageError } from '../storage/storage.error.js';
@@ -53,6 +54,7 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
     private readonly router: ModelRouter,
     private readonly ledger: TokenLedger,
     private readonly audit: AuditLog,
+    private readonly loaded: LoadedConfiguration,
   ) {
     super(options, storage, reflector);
     this.limiting = config.enabled && (config.tiers.size > 0 || config.ols.size > 0);
@@ -64,10 +66,11 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
       this.config.anonymousTier !== 'default' &&
       !this.config.tiers.has(this.config.anonymousTier)
     ) {
+      const path = 'rateLimit.anonymousTier';
       throw new ConfigurationError([
         {
-          source: 'config',
-          path: 'rateLimit.anonymousTier',
+          source: this.loaded.sourceOf(path),
+          path,
           message: `no tier '${this.config.anonymousTier}' in rateLimit.tiers`,
         },
       ]);

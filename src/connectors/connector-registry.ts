@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigurationError } from '../configuration/configuration.error.js';
+import { LoadedConfiguration } from '../configuration/load-configuration.js';
 import { SecretsService } from '../secrets/secrets.service.js';
 import { AnthropicConnector } from './anthropic/anthropic.connector.js';
 import type { Connector, ConnectorProvider } from './connector.js';
@@ -15,8 +16,12 @@ export class ConnectorRegistry implements ConnectorProvider, OnModuleDestroy {
   private readonly connectors = new Map<string, Connector>();
   private readonly pools: UpstreamHttp[] = [];
 
-  constructor(@Inject(connectorsConfig.KEY) configs: ConnectorConfig[], secrets: SecretsService) {
-    checkUniqueNames(configs);
+  constructor(
+    @Inject(connectorsConfig.KEY) configs: ConnectorConfig[],
+    secrets: SecretsService,
+    loaded: LoadedConfiguration,
+  ) {
+    checkUniqueNames(configs, loaded);
     for (const config of configs) {
       // The key is revealed only here, into the adapter that sends it upstream.
       const apiKey = config.apiKey ? secrets.get(config.apiKey).reveal() : undefined;
@@ -70,7 +75,7 @@ function build(
 }
 
 /** Names are how URNs pick a connector: two entries with one name would make one unreachable. */
-function checkUniqueNames(configs: ConnectorConfig[]): void {
+function checkUniqueNames(configs: ConnectorConfig[], loaded: LoadedConfiguration): void {
   const first = new Map<string, number>();
   const problems = configs.flatMap((config, i) => {
     const seen = first.get(config.name);
@@ -78,10 +83,11 @@ function checkUniqueNames(configs: ConnectorConfig[]): void {
       first.set(config.name, i);
       return [];
     }
+    const path = `connectors[${i}].name`;
     return [
       {
-        source: 'configuration',
-        path: `connectors[${i}].name`,
+        source: loaded.sourceOf(path),
+        path,
         message: `duplicate connector name (connectors[${seen}] has it too)`,
       },
     ];

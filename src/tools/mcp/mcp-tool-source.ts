@@ -14,6 +14,8 @@ import {
   type CallToolResult,
   type Tool as McpTool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { ConfigurationError, type ConfigProblem } from '../../configuration/configuration.error.js';
+import { LoadedConfiguration } from '../../configuration/load-configuration.js';
 import { SecretsService } from '../../secrets/secrets.service.js';
 import { ToolRegistry } from '../tool-registry.js';
 import { ToolError, type JsonSchema, type ToolContext } from '../tool.decorator.js';
@@ -43,20 +45,27 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
     @Inject(toolsConfig.KEY) private readonly config: ToolsConfig,
     private readonly registry: ToolRegistry,
     private readonly secrets: SecretsService,
+    private readonly loaded: LoadedConfiguration,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const seen = new Set<string>();
-    for (const server of this.config.mcpServers) {
-      if (seen.has(server.name))
-        throw new Error(`tools.mcpServers: two servers are named "${server.name}"`);
-      if (server.command !== undefined && server.url !== undefined) {
-        throw new Error(
-          `tools.mcpServers "${server.name}": give either command (stdio) or url (HTTP), not both`,
+    const problems: ConfigProblem[] = [];
+    const problem = (path: string, message: string): void => {
+      problems.push({ source: this.loaded.sourceOf(path), path, message });
+    };
+    const first = new Map<string, number>();
+    this.config.mcpServers.forEach((server, i) => {
+      const seen = first.get(server.name);
+      if (seen !== undefined)
+        problem(
+          `tools.mcpServers[${i}].name`,
+          `duplicate name (tools.mcpServers[${seen}] has it too)`,
         );
-      }
-      seen.add(server.name);
-    }
+      else first.set(server.name, i);
+      if (server.command !== undefined && server.url !== undefined)
+        problem(`tools.mcpServers[${i}]`, 'give either command (stdio) or url (HTTP), not both');
+    });
+    if (problems.length) throw new ConfigurationError(problems);
     await Promise.all(this.config.mcpServers.map((server) => this.start(server)));
   }
 
