@@ -189,7 +189,6 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return (
-      !this.config.enabled ||
       context.getType() !== 'http' ||
       this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) === true
     );

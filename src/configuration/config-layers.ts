@@ -29,7 +29,7 @@ export interface ConfigSourceOptions {
  * The deployment knobs an operator may set without a YAML file. Kept short on purpose:
  * everything else belongs in a config file.
  */
-export const ENV_OVERRIDES: ReadonlyArray<{
+const ENV_OVERRIDES: ReadonlyArray<{
   env: string;
   path: string[];
   parse: (raw: string) => unknown;

@@ -211,7 +211,7 @@ function mapHttpError(e: HttpError): MappedError {
   }
 }
 
-export function serverError(): MappedError {
+function serverError(): MappedError {
   return openAiError(
     500,
     'server_error',

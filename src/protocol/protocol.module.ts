@@ -20,6 +20,5 @@ import { serverConfig } from './server.config.js';
     { provide: APP_FILTER, useClass: OpenAiExceptionFilter },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],
-  exports: [serverConfig.KEY],
 })
 export class ProtocolModule {}

@@ -13,7 +13,7 @@ import {
 import { defineConfigSection } from '../configuration/config-section.js';
 import { SecretRef } from '../secrets/secret-ref.js';
 
-export const STORAGE_DRIVERS = ['sqlite', 'memory', 'redis'] as const;
+const STORAGE_DRIVERS = ['sqlite', 'memory', 'redis'] as const;
 export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
 
 export class StorageConfig {

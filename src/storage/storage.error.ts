@@ -1,7 +1,7 @@
 import { CodedError } from '../common/coded-error.js';
 
 export enum StorageErrorCode {
-  /** The backing store (Redis) did not answer in time or refused the command. */
+  /** The backing store (Redis, SQLite) did not answer in time or refused the command. */
   UNAVAILABLE = 'UNAVAILABLE',
 }
 

@@ -24,7 +24,7 @@ type UserBlock = Anthropic.ContentBlockParam;
 type ImageMediaType = Anthropic.Base64ImageSource['media_type'];
 
 /** Anthropic requires `max_tokens`; used when neither the client nor the config sets one. */
-export const DEFAULT_MAX_TOKENS = 4096;
+const DEFAULT_MAX_TOKENS = 4096;
 const IMAGE_TYPES = new Set<string>(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 const DATA_URL = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
 

@@ -12,7 +12,7 @@ import {
 import type { ContentPart, Role } from '../../common/chat.types.js';
 import { IsMessageContent } from './message-content.validator.js';
 
-export const ROLES: Role[] = ['system', 'developer', 'user', 'assistant', 'tool'];
+const ROLES: Role[] = ['system', 'developer', 'user', 'assistant', 'tool'];
 
 class FunctionCallDto {
   @IsString()
@@ -22,7 +22,7 @@ class FunctionCallDto {
   arguments!: string;
 }
 
-export class ToolCallDto {
+class ToolCallDto {
   @IsString()
   id!: string;
 

@@ -20,7 +20,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The first bad content part's index, or -1; content parts are a union class-validator cannot express. */
-export function invalidPartIndex(parts: unknown[]): number {
+function invalidPartIndex(parts: unknown[]): number {
   return parts.findIndex((part) => {
     if (!isObject(part) || typeof part.type !== 'string') return true;
     const check = PART_CHECKS[part.type];
