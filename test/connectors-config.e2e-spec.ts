@@ -5,7 +5,7 @@ import { ConfigurationError } from '../src/configuration/configuration.error.js'
 import { ConnectorRegistry } from '../src/connectors/connector-registry.js';
 import { SecretsError } from '../src/secrets/secrets.error.js';
 import { LogCapture } from './support/log-capture.js';
-import { secretsDir } from './support/connector-app.js';
+import { secretsDir } from './support/key-file.js';
 
 async function bootError(
   connectors: unknown,

@@ -3,9 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A fresh secrets directory for one test app. */
-export function secretsDir(): string {
-  return mkdtempSync(join(tmpdir(), 'secrets-'));
+/** A fresh secrets directory for one test app, holding one file per secret (mode 600) as Docker mounts them. */
+export function secretsDir(secrets: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+  for (const [name, value] of Object.entries(secrets))
+    writeFileSync(join(dir, name), `${value}\n`, { mode: 0o600 });
+  return dir;
 }
 
 export function newKey(): string {
