@@ -250,7 +250,8 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-function setPath(tree: ConfigTree, path: string[], value: unknown): void {
+/** Sets `value` at `path` (keys), creating the mappings on the way. */
+export function setPath(tree: ConfigTree, path: string[], value: unknown): void {
   let node = tree;
   for (const key of path.slice(0, -1)) {
     if (!isPlainObject(node[key])) node[key] = {};

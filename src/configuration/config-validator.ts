@@ -2,7 +2,13 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { isSecretRef, SECRET_NAME } from '../secrets/secret-ref.js';
 import type { ConfigClass, ConfigSection } from './config-section.js';
-import { isPlainObject, sourceOf, type ConfigSources, type ConfigTree } from './config-layers.js';
+import {
+  isPlainObject,
+  setPath,
+  sourceOf,
+  type ConfigSources,
+  type ConfigTree,
+} from './config-layers.js';
 import type { ConfigProblem } from './configuration.error.js';
 
 /** A key whose last word is one of these names a secret (`clientSecret`, `access_token`). */
@@ -63,7 +69,7 @@ export function validateTree(
     }
     setPath(
       config,
-      section.path,
+      section.path.split('.'),
       validateSection(section, raw as unknown[] | ConfigTree, sources, problems),
     );
   }
@@ -350,14 +356,4 @@ function getPath(tree: ConfigTree, path: string): unknown {
     node = node[key];
   }
   return node;
-}
-
-function setPath(tree: ConfigTree, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = tree;
-  for (const key of keys.slice(0, -1)) {
-    if (!isPlainObject(node[key])) node[key] = {};
-    node = node[key] as ConfigTree;
-  }
-  node[keys[keys.length - 1]] = value;
 }
