@@ -24,6 +24,18 @@ export function parseJson<T>(text: string): T | undefined {
   }
 }
 
+/**
+ * Tool-call arguments as the JSON object Anthropic and Ollama take; `""` (what models send
+ * for no arguments) is `{}`. Undefined when the text is not a JSON object.
+ */
+export function argumentsObject(args: string): Record<string, unknown> | undefined {
+  if (!args.trim()) return {};
+  const value = parseJson<unknown>(args);
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 type LogFn = (message: string, ...rest: unknown[]) => void;
 
 /** The SDKs' logger interface on the app's logger, so their warnings are scrubbed like every line. */

@@ -7,6 +7,7 @@ import type {
   FinishReason,
   Usage,
 } from '../../common/chat.types.js';
+import { argumentsObject } from '../connector-support.js';
 import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
 import type { ConnectorDefaults } from '../connectors.config.js';
 
@@ -226,19 +227,11 @@ function assistantBlocks(message: ChatMessage, i: number): UserBlock[] {
   return blocks;
 }
 
-/** Anthropic wants the arguments as an object; models sometimes give "" for no arguments. */
 function toolInput(args: string, param: string): Record<string, unknown> {
-  if (!args.trim()) return {};
-  let input: unknown;
-  try {
-    input = JSON.parse(args);
-  } catch {
+  const input = argumentsObject(args);
+  if (!input)
     throw unsupported('Tool-call arguments must be a JSON object to pass them to Anthropic', param);
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw unsupported('Tool-call arguments must be a JSON object to pass them to Anthropic', param);
-  }
-  return input as Record<string, unknown>;
+  return input;
 }
 
 function toolResult(message: ChatMessage, i: number): UserBlock {

@@ -13,6 +13,7 @@ import type {
   ContentPart,
   Usage,
 } from '../../common/chat.types.js';
+import { argumentsObject } from '../connector-support.js';
 import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
 import type { ConnectorDefaults } from '../connectors.config.js';
 
@@ -148,15 +149,10 @@ function textOf(
 }
 
 function toolArguments(args: string, param: string): Record<string, unknown> {
-  if (!args.trim()) return {};
-  try {
-    const value: unknown = JSON.parse(args);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw unsupported('Tool-call arguments must be a JSON object to pass them to Ollama', param);
+  const value = argumentsObject(args);
+  if (!value)
+    throw unsupported('Tool-call arguments must be a JSON object to pass them to Ollama', param);
+  return value;
 }
 
 function unsupported(message: string, param: string): ConnectorError {
