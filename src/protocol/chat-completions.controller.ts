@@ -6,7 +6,7 @@ import { UsageRecorder } from '../common/usage-recorder.js';
 import { annotateRequestLog } from '../logging/request-log.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import { ModelRouter } from '../router/model-router.service.js';
-import { endUserOf, toChatRequest } from './chat-request.mapper.js';
+import { toChatRequest } from './chat-request.mapper.js';
 import { ClientErrors } from './client-errors.js';
 import { collectEvents } from './completion-events.js';
 import { newCompletionMeta } from './completion-meta.js';
@@ -40,9 +40,10 @@ export class ChatCompletionsController {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    const request = toChatRequest(body);
     const caller = getCaller(req);
-    const endUser = caller.endUser ?? endUserOf(body.user);
-    const events = this.orchestration.run(toChatRequest(body), {
+    const endUser = caller.endUser ?? request.user;
+    const events = this.orchestration.run(request, {
       logic: resolved.logic,
       params: resolved.params,
       urn: resolved.urn,

@@ -28,7 +28,7 @@ export function toChatRequest(body: ChatCompletionRequestDto): ChatRequest {
 }
 
 /** Open WebUI may send `user` as `{ id, name, email, role }`: keep a stable id. */
-export function endUserOf(user: ChatCompletionRequestDto['user']): string | undefined {
+function endUserOf(user: ChatCompletionRequestDto['user']): string | undefined {
   if (typeof user === 'string') return user || undefined;
   if (!user) return undefined;
   for (const key of ['id', 'email', 'name']) {
