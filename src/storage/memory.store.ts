@@ -9,7 +9,7 @@ interface Entry {
 
 const SWEEP_MS = 60_000;
 
-/** The embedded default: state in this process, lost on restart, not shared by replicas. */
+/** `storage.driver: memory`: state in this process, lost on restart, not shared by replicas. */
 export class MemoryStore extends KeyValueStore implements OnApplicationShutdown {
   private readonly entries = new Map<string, Entry>();
   // Expired entries are also dropped on read; the sweep bounds memory for keys never read again.
