@@ -17,8 +17,9 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  /** Merged over config/default.yaml (as an APP_CONFIG file would be). */
+  /** The `override` layer: merged over config/default.yaml and config/test.yaml. */
   config?: ConfigTree;
+  /** The app's whole environment (never `process.env`); `NODE_ENV` is `test` unless set here. */
   env?: NodeJS.ProcessEnv;
   imports?: ModuleMetadata['imports'];
   apiKey?: string;
