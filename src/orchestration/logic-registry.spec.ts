@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Module, Scope } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { TemplatesService } from '../templates/templates.service.js';
 import { LogicRegistry } from './logic-registry.js';
 import {
   OrchestrationLogic,
@@ -30,10 +31,13 @@ class ElsewhereModule {}
 @Module({ imports: [ElsewhereModule] })
 class NestedModule {}
 
+const addedFolders: string[] = [];
+const templates = { addFolder: (dir: string) => addedFolders.push(dir) };
+
 async function boot(providers: Array<new () => unknown>, imports: Array<new () => unknown> = []) {
   const moduleRef = await Test.createTestingModule({
     imports: [DiscoveryModule, ...imports],
-    providers: [LogicRegistry, ...providers],
+    providers: [LogicRegistry, { provide: TemplatesService, useValue: templates }, ...providers],
   }).compile();
   await moduleRef.init();
   return moduleRef.get(LogicRegistry);
@@ -64,7 +68,11 @@ describe('LogicRegistry', () => {
     }
     const moduleRef = Test.createTestingModule({
       imports: [DiscoveryModule],
-      providers: [LogicRegistry, { provide: Scoped, useClass: Scoped, scope: Scope.REQUEST }],
+      providers: [
+        LogicRegistry,
+        { provide: TemplatesService, useValue: templates },
+        { provide: Scoped, useClass: Scoped, scope: Scope.REQUEST },
+      ],
     });
     await expect((await moduleRef.compile()).init()).rejects.toThrow(/must be a singleton/);
   });
@@ -75,5 +83,20 @@ describe('LogicRegistry', () => {
       async *run(): AsyncIterable<ChatEvent> {}
     }
     await expect(boot([BadId])).rejects.toThrow(/invalid id/);
+  });
+
+  it("adds an OL's own templates folder, which must be absolute", async () => {
+    @OrchestrationLogic({ id: 'templated', templates: '/opt/ol/templates' })
+    class Templated implements OrchestrationLogicHandler {
+      async *run(): AsyncIterable<ChatEvent> {}
+    }
+    await boot([Templated]);
+    expect(addedFolders).toContain('/opt/ol/templates');
+
+    @OrchestrationLogic({ id: 'relative', templates: 'templates' })
+    class Relative implements OrchestrationLogicHandler {
+      async *run(): AsyncIterable<ChatEvent> {}
+    }
+    await expect(boot([Relative])).rejects.toThrow(/absolute path/);
   });
 });

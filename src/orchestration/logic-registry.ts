@@ -1,5 +1,7 @@
+import { isAbsolute } from 'node:path';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { TemplatesService } from '../templates/templates.service.js';
 import {
   LogicMetadata,
   type OrchestrationLogicHandler,
@@ -18,7 +20,10 @@ const LOGIC_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 export class LogicRegistry implements OnModuleInit {
   private readonly logics = new Map<string, RegisteredLogic>();
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly templates: TemplatesService,
+  ) {}
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders({ metadataKey: LogicMetadata.KEY })) {
@@ -45,6 +50,12 @@ export class LogicRegistry implements OnModuleInit {
           `Orchestration logic "${options.id}" (${name}) has no run(request, ctx) method`,
         );
       }
+      if (options.templates !== undefined && !isAbsolute(options.templates)) {
+        throw new Error(
+          `Orchestration logic "${options.id}" (${name}): its templates folder must be an absolute path`,
+        );
+      }
+      if (options.templates) this.templates.addFolder(options.templates);
       this.logics.set(options.id, { options, handler });
     }
   }

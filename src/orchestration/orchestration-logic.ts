@@ -37,6 +37,12 @@ export interface OrchestrationLogicOptions {
   params?: Type<object>;
   /** `owned_by` of its entries in `/v1/models`. */
   ownedBy?: string;
+  /**
+   * A folder of the OL's own nunjucks templates (an absolute path, e.g.
+   * `fileURLToPath(new URL('./templates', import.meta.url))`), compiled at boot and searched
+   * after the operator's `templates.dir`, whose files of the same name win.
+   */
+  templates?: string;
 }
 
 /** One entry of `/v1/models` for an OL: the URN with these params. */
@@ -103,7 +109,12 @@ export interface OrchestrationContext<P extends object = object> {
 export interface OrchestrationLogicHandler<P extends object = object> {
   run(request: ChatRequest, ctx: OrchestrationContext<P>): AsyncIterable<ChatEvent>;
   /** The URNs to list in `/v1/models`; by default one, without params. */
-  models?(): ModelVariant[];
+  models?(catalog: ModelCatalogContext): ModelVariant[];
+}
+
+/** What an OL may consult to list its models (e.g. one URN per configured connector). */
+export interface ModelCatalogContext {
+  readonly connectors: ConnectorProvider;
 }
 
 export const LogicMetadata = DiscoveryService.createDecorator<OrchestrationLogicOptions>();

@@ -7,6 +7,7 @@ import { ToolsetsService } from '../toolsets/toolsets.service.js';
 import type { RegisteredLogic } from './logic-registry.js';
 import type {
   CallerIdentity,
+  ModelCatalogContext,
   OrchestrationContext,
   ToolsetFactory,
 } from './orchestration-logic.js';
@@ -63,4 +64,7 @@ export class OrchestrationService {
     };
     return call.logic.handler.run(request, ctx);
   }
+
+  /** What `models()` may consult: the configured connectors. */
+  readonly catalog: ModelCatalogContext = { connectors: this.connectors };
 }

@@ -1,18 +1,26 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { LogicRegistry } from '../orchestration/logic-registry.js';
+import { OrchestrationService } from '../orchestration/orchestration.service.js';
+import { TemplatesService } from '../templates/templates.service.js';
 import {
   OrchestrationLogic,
   type ChatEvent,
+  type ModelCatalogContext,
   type ModelVariant,
   type OrchestrationLogicHandler,
 } from '../orchestration/orchestration-logic.js';
 import { ModelRouter } from './model-router.service.js';
 import { routerConfig, RouterConfig } from './router.config.js';
 import { RouterError, RouterErrorCode } from './router.error.js';
+
+class ViaParams {
+  @IsString()
+  connector!: string;
+}
 
 class Params {
   @IsInt()
@@ -39,6 +47,14 @@ class PlainLogic implements OrchestrationLogicHandler {
   async *run(): AsyncIterable<ChatEvent> {}
 }
 
+@OrchestrationLogic({ id: 'via', params: ViaParams })
+class ViaLogic implements OrchestrationLogicHandler<ViaParams> {
+  async *run(): AsyncIterable<ChatEvent> {}
+  models({ connectors }: ModelCatalogContext): ModelVariant[] {
+    return connectors.names().map((connector) => ({ params: { connector } }));
+  }
+}
+
 let router: ModelRouter;
 
 beforeAll(async () => {
@@ -49,7 +65,13 @@ beforeAll(async () => {
       ModelRouter,
       LoopLogic,
       PlainLogic,
+      ViaLogic,
       { provide: routerConfig.KEY, useValue: new RouterConfig() },
+      { provide: TemplatesService, useValue: { addFolder: () => undefined } },
+      {
+        provide: OrchestrationService,
+        useValue: { catalog: { connectors: { names: () => ['a', 'b'], get: () => undefined } } },
+      },
     ],
   }).compile();
   await moduleRef.init();
@@ -97,6 +119,8 @@ describe('ModelRouter', () => {
       'urn:mvp:loop',
       'urn:mvp:loop:steps=5',
       'urn:mvp:plain',
+      'urn:mvp:via:connector=a',
+      'urn:mvp:via:connector=b',
     ]);
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { LogicRegistry, type RegisteredLogic } from '../orchestration/logic-registry.js';
+import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import { routerConfig, type RouterConfig } from './router.config.js';
 import { RouterError, RouterErrorCode } from './router.error.js';
 import { formatUrn, parseUrn } from './urn.js';
@@ -28,6 +29,7 @@ export class ModelRouter {
 
   constructor(
     private readonly registry: LogicRegistry,
+    private readonly orchestration: OrchestrationService,
     @Inject(routerConfig.KEY) private readonly config: RouterConfig,
   ) {}
 
@@ -52,7 +54,7 @@ export class ModelRouter {
   /** Every URN the installed OLs offer, in registration order. */
   list(): ListedModel[] {
     return this.registry.all().flatMap((logic) =>
-      (logic.handler.models?.() ?? [{}]).map((variant) => ({
+      (logic.handler.models?.(this.orchestration.catalog) ?? [{}]).map((variant) => ({
         id: formatUrn(this.config.namespace, logic.options.id, variant.params),
         ownedBy: logic.options.ownedBy ?? 'system',
       })),

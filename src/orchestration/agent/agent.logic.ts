@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { addToolCallFragment } from '../../common/tool-call-fragments.js';
 import { ConfigurationError } from '../../configuration/configuration.error.js';
 import { LoadedConfiguration } from '../../configuration/load-configuration.js';
-import { ConnectorRegistry } from '../../connectors/connector-registry.js';
 import { TemplatesService } from '../../templates/templates.service.js';
 import {
   OrchestrationError,
@@ -13,6 +12,7 @@ import {
   type ChatMessage,
   type ChatRequest,
   type FinishReason,
+  type ModelCatalogContext,
   type ModelVariant,
   type OrchestrationContext,
   type OrchestrationLogicHandler,
@@ -45,13 +45,12 @@ export class AgentLogic implements OrchestrationLogicHandler<AgentParams>, OnMod
   constructor(
     @Inject(agentConfig.KEY) private readonly config: AgentConfig,
     private readonly templates: TemplatesService,
-    private readonly connectors: ConnectorRegistry,
     private readonly loaded: LoadedConfiguration,
   ) {}
 
   /** One URN per configured connector, with the default toolsets. */
-  models(): ModelVariant[] {
-    return this.connectors.names().map((connector) => ({ params: { connector } }));
+  models({ connectors }: ModelCatalogContext): ModelVariant[] {
+    return connectors.names().map((connector) => ({ params: { connector } }));
   }
 
   /**

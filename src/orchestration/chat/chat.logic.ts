@@ -1,8 +1,8 @@
-import { ConnectorRegistry } from '../../connectors/connector-registry.js';
 import {
   OrchestrationLogic,
   type ChatEvent,
   type ChatRequest,
+  type ModelCatalogContext,
   type ModelVariant,
   type OrchestrationContext,
   type OrchestrationLogicHandler,
@@ -15,8 +15,6 @@ import { ChatParams } from './chat.params.js';
  */
 @OrchestrationLogic({ id: 'chat', params: ChatParams })
 export class ChatLogic implements OrchestrationLogicHandler<ChatParams> {
-  constructor(private readonly connectors: ConnectorRegistry) {}
-
   /**
    * Returns the connector's own event stream: no generator of its own in between, so no
    * extra hop per event on this hot path. An unknown connector throws here, before any
@@ -32,7 +30,7 @@ export class ChatLogic implements OrchestrationLogicHandler<ChatParams> {
   }
 
   /** One URN per configured connector (its default model). */
-  models(): ModelVariant[] {
-    return this.connectors.names().map((connector) => ({ params: { connector } }));
+  models({ connectors }: ModelCatalogContext): ModelVariant[] {
+    return connectors.names().map((connector) => ({ params: { connector } }));
   }
 }
