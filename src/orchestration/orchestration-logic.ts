@@ -152,3 +152,5 @@ export { ConnectorError, ConnectorErrorCode } from '../connectors/connector.erro
 export type { TemplateRenderer } from '../templates/templates.service.js';
 export type { Toolset, ToolsetFactory } from '../toolsets/toolset.js';
 export type { Workspace } from '../tools/workspace.js';
+/** For OLs that read a connector's stream themselves (as the agent does): assembles tool calls. */
+export { addToolCallFragment } from '../common/tool-call-fragments.js';

@@ -1,10 +1,10 @@
 import { Inject, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { addToolCallFragment } from '../../common/tool-call-fragments.js';
 import { ConfigurationError } from '../../configuration/configuration.error.js';
 import { LoadedConfiguration } from '../../configuration/load-configuration.js';
 import { TemplatesService } from '../../templates/templates.service.js';
 import {
+  addToolCallFragment,
   OrchestrationError,
   OrchestrationErrorCode,
   OrchestrationLogic,
