@@ -259,4 +259,34 @@ describe('POST /v1/chat/completions', () => {
     expect(typeof lines[0].responseTime).toBe('number');
     expect(t.logs.text()).not.toContain('sk-very-secret-value');
   });
+
+  it('logs a stream the client left before its end as aborted, and a request to no route', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'log-line-abort' },
+      body: JSON.stringify({
+        model: 'urn:mvp:echo:chunk=1:delay_ms=50',
+        stream: true,
+        messages: [{ role: 'user', content: 'a long enough answer' }],
+      }),
+      signal: controller.signal,
+    });
+    await res.body!.getReader().read();
+    controller.abort();
+    await fetch(`${t.url}/v2/nothing`, { headers: { 'x-request-id': 'log-line-404' } });
+    await new Promise((r) => setTimeout(r, 100));
+    const byId = (id: string) =>
+      t.logs.entries().filter((e) => (e.req as { id?: string } | undefined)?.id === id);
+    expect(byId('log-line-abort')).toEqual([
+      expect.objectContaining({ aborted: true, res: { statusCode: 200 }, stream: true }),
+    ]);
+    expect(byId('log-line-404')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        req: { id: 'log-line-404', method: 'GET', url: '/v2/nothing' },
+      }),
+    ]);
+    expect(byId('log-line-404')[0].aborted).toBeUndefined();
+  });
 });

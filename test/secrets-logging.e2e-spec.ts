@@ -197,6 +197,15 @@ describe('no log line ever shows a secret', () => {
     expect(refused).toMatchObject({ level: 40 });
   });
 
+  it('tags what is logged while a request is served with its request id', () => {
+    const said = t.logs
+      .entries()
+      .find((e) => e.msg === 'calling upstream with [REDACTED] and [REDACTED]');
+    const request = t.logs.entries().find((e) => e.urn === 'urn:mvp:leaky:mode=log');
+    expect(said?.reqId).toEqual(expect.any(String));
+    expect(request?.req).toMatchObject({ id: said?.reqId });
+  });
+
   it('logs the messages only because logging.logContent is on', () => {
     const echo = t.logs.entries().find((e) => e.urn === 'urn:mvp:echo' && e.stream === false);
     expect(echo?.messages).toEqual([

@@ -1,10 +1,17 @@
 import { createRequire } from 'node:module';
-import { Global, Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import {
+  Global,
+  Inject,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
-import { pino, type DestinationStream, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
-import { getCaller } from '../common/request-caller.js';
 import { ConfigurationError } from '../configuration/configuration.error.js';
 import { LoadedConfiguration } from '../configuration/load-configuration.js';
 import { SecretsService } from '../secrets/secrets.service.js';
@@ -13,34 +20,30 @@ import { AuditLog } from './audit-log.js';
 import { BootAudit } from './boot-audit.js';
 import { LOG_DESTINATION, type LogDestination } from './log-destination.js';
 import { loggingConfig, type LoggingConfig } from './logging.config.js';
-import { assignRequestId } from './request-id.js';
-import { requestLogFields } from './request-log.js';
+import { RequestLoggerMiddleware } from './request-logger.middleware.js';
 import { SecretScrubber } from './secret-scrubber.js';
 
 /**
- * Paths redacted from any logged object, whatever the values (pino's `*` is one level).
- * Request headers are not logged at all (see the `req` serializer); these catch headers
- * and credentials that other code logs inside its own objects. Kept short on purpose:
- * every wildcard path costs time on every log line, and known secret values are scrubbed
- * from every line anyway (SecretScrubber).
+ * Paths redacted from any logged object, whatever the values. No leading wildcards: pino
+ * runs a wildcard path over every key of every line, which on the hot path cost more than
+ * the request itself; known secret values are scrubbed from every line anyway
+ * (SecretScrubber), so these only catch credentials that are not ours (a client's).
  */
 const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["api-key"]',
+  'authorization',
+  'apiKey',
+  'password',
   'headers.authorization',
   'headers.cookie',
   'headers["x-api-key"]',
   'headers["api-key"]',
-  'authorization',
-  'apiKey',
-  'password',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["x-api-key"]',
-  '*.apiKey',
-  '*.password',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["api-key"]',
+  'err.headers.authorization',
+  'err.request.headers.authorization',
+  'err.config.headers.authorization',
 ];
 
 /**
@@ -49,12 +52,18 @@ const REDACT_PATHS = [
  */
 @Global()
 @Module({})
-export class LoggingModule implements OnModuleInit {
+export class LoggingModule implements OnModuleInit, NestModule {
   constructor(@Inject(loggingConfig.KEY) private readonly config: LoggingConfig) {}
 
   /** pino was built by the process's first app: this app's level applies from here on. */
   onModuleInit(): void {
     if (PinoLogger.root) PinoLogger.root.level = this.config.level;
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(RequestLoggerMiddleware)
+      .forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   static forRoot(destination?: LogDestination): DynamicModule {
@@ -83,30 +92,16 @@ export class LoggingModule implements OnModuleInit {
             });
             // Only the first app of the process builds pino from these (see active-logging.ts):
             // per-app parts go through activeLogging().
-            const withFields = (req: Request, res: Response, val: object): object => ({
-              ...val,
-              ...requestFields(req, res, activeLogging()?.logContent === true),
-            });
-            const options: Options<Request, Response> = {
+            const options: Options = {
               level: config.level,
+              // Lines carry plain `req`/`res` objects, not the request and response.
+              wrapSerializers: false,
               redact: { paths: [...REDACT_PATHS, ...config.redact], censor: '[REDACTED]' },
               hooks: { streamWrite: (line) => activeLogging()?.scrubber.scrub(line) ?? line },
-              genReqId: assignRequestId,
-              customLogLevel: levelOf,
-              customSuccessObject: withFields,
-              customErrorObject: (req, res, _error, val: object) => withFields(req, res, val),
-              serializers: {
-                req: (req: { id: unknown; method: string; url: string }) => ({
-                  id: req.id,
-                  method: req.method,
-                  url: req.url,
-                }),
-                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-              },
-              customSuccessMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
-              customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
             };
-            return { pinoHttp: [options, activeSink] };
+            // nestjs-pino builds the root logger from these; its pino-http middleware is
+            // mounted on no route: RequestLoggerMiddleware does that job.
+            return { pinoHttp: [options, activeSink], forRoutes: [] };
           },
         }),
       ],
@@ -114,33 +109,6 @@ export class LoggingModule implements OnModuleInit {
       exports: [AuditLog],
     };
   }
-}
-
-/** Failed requests stand out: 5xx at error, 4xx at warn. */
-function levelOf(_req: Request, res: Response, error?: Error): LevelWithSilent {
-  if (error || res.statusCode >= 500) return 'error';
-  return res.statusCode >= 400 ? 'warn' : 'info';
-}
-
-/**
- * What the request's completion line carries besides id, method, URL, status and
- * `responseTime` (ms): who called, what the handlers annotated (URN, OL, connector,
- * usage) and, only when `logging.logContent` is on, the messages sent.
- */
-function requestFields(req: Request, res: Response, logContent: boolean): Record<string, unknown> {
-  const caller = getCaller(req);
-  const fields: Record<string, unknown> = { user: caller.userId };
-  if (caller.keyId) fields.keyId = caller.keyId;
-  Object.assign(fields, requestLogFields(res));
-  if (logContent) {
-    const body: unknown = req.body;
-    if (typeof body === 'object' && body !== null) {
-      const { messages, input } = body as { messages?: unknown; input?: unknown };
-      if (messages !== undefined) fields.messages = messages;
-      if (input !== undefined) fields.input = input;
-    }
-  }
-  return fields;
 }
 
 /** pino-pretty is a dev dependency: asking for it where it is not installed is a config error. */
