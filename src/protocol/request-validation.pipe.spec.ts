@@ -169,6 +169,25 @@ describe('RequestValidationPipe fast path', () => {
     expect(refused).toBeGreaterThan(300);
   });
 
+  it('refuses a body nested more than 64 levels deep, naming the field', async () => {
+    const pipe = new RequestValidationPipe();
+    const nested = (levels: number): unknown => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
+    const withTools = (levels: number) => ({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function', function: { name: 'f', parameters: { p: nested(levels) } } }],
+    });
+    // The body, tools, tools[0], function and parameters: 5 levels, 59 more allowed.
+    await expect(pipe.transform(withTools(59), body)).resolves.toBeDefined();
+    await expect(pipe.transform(withTools(60), body)).rejects.toMatchObject({
+      param: 'tools',
+      message: "Invalid 'tools': nested more than 64 levels deep",
+    });
+    await expect(
+      pipe.transform({ model: 'm', messages: [], extra: nested(10_000) }, body),
+    ).rejects.toMatchObject({ param: 'extra' });
+  });
+
   it('leaves errors to the DTO, which names the param', async () => {
     const pipe = new RequestValidationPipe();
     await expect(

@@ -26,6 +26,13 @@ export const DTO_VALIDATION: ValidationPipeOptions = {
   },
 };
 
+/**
+ * How deep a body's values may nest. Real bodies, tools' JSON Schemas included, stay far
+ * below; JSON.parse takes any depth, but code that recurses over a body (class-transformer,
+ * `JSON.stringify` on the way to a provider) overflows the stack at a few thousand levels.
+ */
+const MAX_DEPTH = 64;
+
 /** Compiled fast paths by DTO: a body they accept is already what the DTO would yield. */
 const fastPaths = new Map<unknown, ValidateFunction>([
   [
@@ -46,18 +53,40 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (
-      metadata.type === 'body' &&
-      (typeof value !== 'object' || value === null || Array.isArray(value))
-    ) {
+    if (metadata.type !== 'body') return super.transform(value, metadata);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ProtocolError(
         ProtocolErrorCode.INVALID_REQUEST,
         "The request body must be a JSON object (send it with 'Content-Type: application/json').",
       );
     }
-    if (metadata.type === 'body' && fastPaths.get(metadata.metatype)?.(value)) return value;
+    const fields = value as Record<string, unknown>;
+    const deep = Object.keys(fields).find((key) => nestedDeeper(fields[key], MAX_DEPTH - 1));
+    if (deep !== undefined) {
+      const param = deep.length > 64 ? `${deep.slice(0, 63)}…` : deep;
+      throw new ProtocolError(
+        ProtocolErrorCode.INVALID_REQUEST,
+        `Invalid '${param}': nested more than ${MAX_DEPTH} levels deep`,
+        param,
+      );
+    }
+    if (fastPaths.get(metadata.metatype)?.(value)) return value;
     return super.transform(value, metadata);
   }
+}
+
+/** Whether objects and arrays nest more than `levels` deep in `value` (looks no deeper). */
+function nestedDeeper(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (nestedDeeper(value[i], levels - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (nestedDeeper((value as Record<string, unknown>)[key], levels - 1)) return true;
+  }
+  return false;
 }
 
 function firstFault(error: ValidationError, prefix = ''): { path: string; message: string } {

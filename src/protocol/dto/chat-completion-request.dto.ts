@@ -43,6 +43,7 @@ class ToolDto {
   @Equals('function', { message: "tools[].type must be 'function'" })
   type!: 'function';
 
+  @IsObject()
   @ValidateNested()
   @Type(() => FunctionDefinitionDto)
   function!: FunctionDefinitionDto;
@@ -80,6 +81,7 @@ class ResponseFormatDto {
   type!: ResponseFormat['type'];
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => JsonSchemaDto)
   json_schema?: JsonSchemaDto;
@@ -88,6 +90,8 @@ class ResponseFormatDto {
 /**
  * `POST /v1/chat/completions` body, as OpenAI's spec defines it. Fields the service does
  * not use (`metadata`, `store`, …) are accepted and dropped; wrong types are refused.
+ * `@ValidateNested` alone accepts an array where an object is due (it validates each
+ * element): every nested object is also `@IsObject`.
  */
 export class ChatCompletionRequestDto {
   @IsString()
@@ -96,6 +100,7 @@ export class ChatCompletionRequestDto {
 
   @IsArray()
   @ArrayMinSize(1)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChatMessageDto)
   messages!: ChatMessageDto[];
@@ -105,12 +110,14 @@ export class ChatCompletionRequestDto {
   stream?: boolean | null;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto | null;
 
   @IsOptional()
   @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ToolDto)
   tools?: ToolDto[];
@@ -172,6 +179,7 @@ export class ChatCompletionRequestDto {
   seed?: number | null;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ResponseFormatDto)
   response_format?: ResponseFormatDto;

@@ -3,6 +3,7 @@ import {
   Equals,
   IsArray,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   MaxLength,
@@ -29,6 +30,7 @@ class ToolCallDto {
   @Equals('function')
   type!: 'function';
 
+  @IsObject()
   @ValidateNested()
   @Type(() => FunctionCallDto)
   function!: FunctionCallDto;
@@ -51,6 +53,7 @@ export class ChatMessageDto {
       m.role === 'assistant' && m.tool_calls !== undefined && m.tool_calls !== null,
   )
   @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ToolCallDto)
   tool_calls?: ToolCallDto[];
