@@ -103,6 +103,9 @@ describe('ModelRouter', () => {
     expect(error.message).toContain("'steps'");
     expect(failure('urn:mvp:loop:steps=abc').message).toContain("'steps'");
     expect(failure('urn:mvp:loop:nope=1').message).toMatch(/'nope'.*unknown parameter/);
+    for (const key of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      expect(failure(`urn:mvp:loop:${key}=1`).message).toMatch(/unknown parameter/);
+    }
   });
 
   it('rejects any param for an OL without a params DTO', () => {

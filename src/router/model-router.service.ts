@@ -73,6 +73,10 @@ function validateParams(logic: RegisteredLogic, params: Record<string, string>):
     enableImplicitConversion: true,
     exposeDefaultValues: true,
   });
+  // class-transformer skips a key naming a method of the instance (`constructor`,
+  // `toString`…) instead of copying it, so the whitelist below never sees it.
+  const skipped = Object.keys(params).find((key) => !Object.hasOwn(instance, key));
+  if (skipped !== undefined) throw invalidParam(logic, skipped, 'unknown parameter');
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
     const error = errors[0];
