@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
+import { RequestLoggerMiddleware } from './logging/request-logger.middleware.js';
 import { serverConfig, type ServerConfig } from './protocol/server.config.js';
 
 /** Builds the app as `main.ts` runs it; tests and embedders use the same path. */
@@ -23,6 +24,9 @@ export async function createApp(options: AppOptions = {}): Promise<NestExpressAp
   app.flushLogs();
   const server = app.get<ServerConfig>(serverConfig.KEY);
   const limit = sizeInBytes(server.bodyLimit);
+  // First: every response gets its x-request-id and log line, a refused body's included.
+  const requestLogger = app.get(RequestLoggerMiddleware);
+  app.use(requestLogger.use.bind(requestLogger));
   app.use(refuseDeclaredOversize(limit));
   app.useBodyParser('json', { limit });
   app.disable('x-powered-by');

@@ -260,6 +260,21 @@ describe('POST /v1/chat/completions', () => {
     expect(t.logs.text()).not.toContain('sk-very-secret-value');
   });
 
+  it('answers and logs a body the parser refuses with its request id too', async () => {
+    const broken = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'log-line-json' },
+      body: '{"model":',
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.headers.get('x-request-id')).toBe('log-line-json');
+    await new Promise((r) => setTimeout(r, 50));
+    const line = t.logs
+      .entries()
+      .find((e) => (e.req as { id?: string } | undefined)?.id === 'log-line-json');
+    expect(line).toMatchObject({ level: 40, res: { statusCode: 400 } });
+  });
+
   it('logs a stream the client left before its end as aborted, and a request to no route', async () => {
     const controller = new AbortController();
     const res = await fetch(`${t.url}/v1/chat/completions`, {

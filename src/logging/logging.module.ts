@@ -1,14 +1,5 @@
 import { createRequire } from 'node:module';
-import {
-  Global,
-  Inject,
-  Module,
-  RequestMethod,
-  type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Global, Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino, type DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
@@ -28,6 +19,8 @@ import { SecretScrubber } from './secret-scrubber.js';
  * runs a wildcard path over every key of every line, which on the hot path cost more than
  * the request itself; known secret values are scrubbed from every line anyway
  * (SecretScrubber), so these only catch credentials that are not ours (a client's).
+ * Request headers are never logged (the request line's `req` is id, method and URL): a
+ * path under `req` would run the redactor on every request line for nothing.
  */
 const REDACT_PATHS = [
   'authorization',
@@ -37,10 +30,6 @@ const REDACT_PATHS = [
   'headers.cookie',
   'headers["x-api-key"]',
   'headers["api-key"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["api-key"]',
   'err.headers.authorization',
   'err.request.headers.authorization',
   'err.config.headers.authorization',
@@ -52,18 +41,12 @@ const REDACT_PATHS = [
  */
 @Global()
 @Module({})
-export class LoggingModule implements OnModuleInit, NestModule {
+export class LoggingModule implements OnModuleInit {
   constructor(@Inject(loggingConfig.KEY) private readonly config: LoggingConfig) {}
 
   /** pino was built by the process's first app: this app's level applies from here on. */
   onModuleInit(): void {
     if (PinoLogger.root) PinoLogger.root.level = this.config.level;
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(RequestLoggerMiddleware)
-      .forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   static forRoot(destination?: LogDestination): DynamicModule {
@@ -100,13 +83,13 @@ export class LoggingModule implements OnModuleInit, NestModule {
               hooks: { streamWrite: (line) => activeLogging()?.scrubber.scrub(line) ?? line },
             };
             // nestjs-pino builds the root logger from these; its pino-http middleware is
-            // mounted on no route: RequestLoggerMiddleware does that job.
+            // mounted on no route: RequestLoggerMiddleware does that job (see bootstrap.ts).
             return { pinoHttp: [options, activeSink], forRoutes: [] };
           },
         }),
       ],
-      providers: [loggingConfig.provider(), AuditLog, BootAudit],
-      exports: [AuditLog],
+      providers: [loggingConfig.provider(), AuditLog, BootAudit, RequestLoggerMiddleware],
+      exports: [AuditLog, RequestLoggerMiddleware],
     };
   }
 }

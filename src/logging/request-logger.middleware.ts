@@ -9,7 +9,9 @@ import { requestLogFields } from './request-log.js';
 
 /**
  * One JSON line per request, written when the response closes, and a logging context for
- * everything logged while it is served (each line carries `reqId`).
+ * everything logged while it is served (each line carries `reqId`). Mounted ahead of every
+ * other middleware (bootstrap.ts), so a body refused by the parser is logged and answered
+ * with its `x-request-id` too.
  *
  * In place of nestjs-pino's pino-http middleware, which on the hot path cost more than the
  * rest of the service together (a request serializer and a redacted child logger built for
