@@ -167,6 +167,53 @@ describe('chat OL on OpenAI-compatible connectors', () => {
     });
   });
 
+  it('passes logprobs through: asked for upstream, each token with its alternatives back, streamed or not', async () => {
+    // The fake reports each piece as one token, with made-up log probabilities.
+    const expected = ['Yes,', ' it ', 'is.'].map((token, i) => ({
+      token,
+      logprob: expect.closeTo(-0.1 * (i + 1), 6),
+      bytes: [...Buffer.from(token)],
+      top_logprobs: [
+        { token, logprob: expect.closeTo(-0.1 * (i + 1), 6), bytes: [...Buffer.from(token)] },
+        expect.objectContaining({ token: 'alt1' }),
+      ],
+    }));
+    const ask = {
+      model: 'urn:mvp:chat:connector=oa',
+      messages: [{ role: 'user' as const, content: 'Is it?' }],
+      logprobs: true,
+      top_logprobs: 2,
+    };
+
+    openai.script({ text: 'Yes, it is.', chunkSize: 4 });
+    const completion = await app.client.chat.completions.create(ask);
+    assertMatchesSpec('CreateChatCompletionResponse', completion);
+    expect(completion.choices[0].logprobs).toEqual({ content: expected, refusal: null });
+    expect(openai.lastChat().body).toMatchObject({ logprobs: true, top_logprobs: 2 });
+
+    openai.script({ text: 'Yes, it is.', chunkSize: 4 });
+    const stream = await app.client.chat.completions.create({ ...ask, stream: true });
+    const streamed: unknown[] = [];
+    for await (const chunk of stream) {
+      assertMatchesSpec('CreateChatCompletionStreamResponse', chunk);
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) expect(choice.logprobs?.refusal).toBeNull();
+      streamed.push(...(choice?.logprobs?.content ?? []));
+    }
+    expect(streamed).toEqual(expected);
+    expect(openai.lastChat().body).toMatchObject({ logprobs: true, top_logprobs: 2 });
+
+    // Not asked for: none asked upstream, null back.
+    openai.script({ text: 'Yes.' });
+    const plain = await app.client.chat.completions.create({
+      ...ask,
+      logprobs: undefined,
+      top_logprobs: undefined,
+    });
+    expect(plain.choices[0].logprobs).toBeNull();
+    expect(openai.lastChat().body).not.toHaveProperty('logprobs');
+  });
+
   it('round-trips a tool call: streamed tool_calls, the client runs the tool, the final answer', async () => {
     openai.script(
       {

@@ -94,8 +94,19 @@ export interface ChatRequest {
   response_format?: ResponseFormat;
   logit_bias?: Record<string, number>;
   reasoning_effort?: string;
+  /** Ask for each answer token's log probability (and the `top_logprobs` likeliest alternatives). */
+  logprobs?: boolean;
+  top_logprobs?: number;
   /** OpenAI's end-user id, normalised to a string (Open WebUI may send an object). */
   user?: string;
+}
+
+/** One answer token's log probability, in OpenAI's shape, with the likeliest alternatives. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: { token: string; logprob: number; bytes: number[] | null }[];
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -113,7 +124,12 @@ export interface Usage {
  * passthrough OL forwards a connector's stream untouched.
  */
 export type ChatEvent =
-  | { type: 'text'; text: string }
+  | {
+      type: 'text';
+      text: string;
+      /** The tokens of `text`, when the request asked for `logprobs` and the upstream has them. */
+      logprobs?: TokenLogprob[];
+    }
   | {
       type: 'tool_call';
       /** Position of the call in the assistant turn; fragments of one call share it. */

@@ -87,7 +87,7 @@ export class ChatCompletionsController {
             ...(result.toolCalls.length ? { tool_calls: result.toolCalls } : {}),
             annotations: [],
           },
-          logprobs: null,
+          logprobs: result.logprobs ? { content: result.logprobs, refusal: null } : null,
           finish_reason: result.finishReason,
         },
       ],

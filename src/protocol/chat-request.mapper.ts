@@ -22,6 +22,8 @@ export function toChatRequest(body: ChatCompletionRequestDto): ChatRequest {
   copy('response_format');
   copy('logit_bias');
   copy('reasoning_effort');
+  copy('logprobs');
+  copy('top_logprobs');
   const user = endUserOf(body.user);
   if (user) request.user = user;
   return request;

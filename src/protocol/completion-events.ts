@@ -1,4 +1,10 @@
-import type { ChatEvent, FinishReason, ToolCall, Usage } from '../common/chat.types.js';
+import type {
+  ChatEvent,
+  FinishReason,
+  TokenLogprob,
+  ToolCall,
+  Usage,
+} from '../common/chat.types.js';
 import { addToolCallFragment } from '../common/tool-call-fragments.js';
 
 /** Sums usage events: multi-step OLs report each step, clients see the total. */
@@ -33,6 +39,8 @@ export function finishReasonOf(
 /** Everything a non-streaming response needs, gathered from the event stream. */
 export interface CompletionResult {
   content: string;
+  /** The content's tokens with their log probabilities, when the OL passed them on. */
+  logprobs?: TokenLogprob[];
   toolCalls: ToolCall[];
   usage?: Usage;
   finishReason: FinishReason;
@@ -47,6 +55,7 @@ export async function collectEvents(
   onUsage: (usage: Usage | undefined) => void,
 ): Promise<CompletionResult> {
   let content = '';
+  let logprobs: TokenLogprob[] | undefined;
   const calls: ToolCall[] = [];
   let usage: Usage | undefined;
   let finish: FinishReason | undefined;
@@ -55,6 +64,7 @@ export async function collectEvents(
       switch (event.type) {
         case 'text':
           content += event.text;
+          if (event.logprobs) (logprobs ??= []).push(...event.logprobs);
           break;
         case 'tool_call':
           addToolCallFragment(calls, event);
@@ -71,5 +81,6 @@ export async function collectEvents(
     onUsage(usage);
   }
   const toolCalls = calls.filter(Boolean);
-  return { content, toolCalls, usage, finishReason: finishReasonOf(finish, toolCalls.length > 0) };
+  const finishReason = finishReasonOf(finish, toolCalls.length > 0);
+  return { content, logprobs, toolCalls, usage, finishReason };
 }

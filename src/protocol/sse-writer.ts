@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Response } from 'express';
-import type { ChatEvent, FinishReason, Usage } from '../common/chat.types.js';
+import type { ChatEvent, FinishReason, TokenLogprob, Usage } from '../common/chat.types.js';
 import { addUsage, finishReasonOf } from './completion-events.js';
 import type { CompletionMeta } from './completion-meta.js';
 import type { MappedError } from './openai-error.js';
@@ -62,8 +62,13 @@ export async function writeSse(
     if (!pending) process.nextTick(flush);
     pending += text;
   };
-  const chunk = (delta: string, finish: FinishReason | null = null): string =>
-    `${head}${delta},"logprobs":null,"finish_reason":${finish ? `"${finish}"` : 'null'}}]${usageField}}\n\n`;
+  const chunk = (
+    delta: string,
+    finish: FinishReason | null = null,
+    logprobs?: TokenLogprob[],
+  ): string =>
+    `${head}${delta},"logprobs":${logprobs ? logprobsField(logprobs) : 'null'},` +
+    `"finish_reason":${finish ? `"${finish}"` : 'null'}}]${usageField}}\n\n`;
 
   let roleSent = false;
   let sawToolCalls = false;
@@ -76,7 +81,10 @@ export async function writeSse(
       const event = next.value;
       switch (event.type) {
         case 'text':
-          if (event.text) await write(chunk(`{${role()}"content":${JSON.stringify(event.text)}}`));
+          if (event.text) {
+            const delta = `{${role()}"content":${JSON.stringify(event.text)}}`;
+            await write(chunk(delta, null, event.logprobs));
+          }
           break;
         case 'tool_call': {
           sawToolCalls = true;
@@ -121,4 +129,9 @@ export async function writeSse(
     pending = '';
     if (!next.done) await iterator.return?.().catch(() => undefined);
   }
+}
+
+/** A choice's `logprobs`: the tokens of its content (refusals are text here). */
+function logprobsField(content: TokenLogprob[]): string {
+  return `{"content":${JSON.stringify(content)},"refusal":null}`;
 }

@@ -19,8 +19,8 @@ export type OpenAiFake = FakeUpstream<OpenAI.ChatCompletionCreateParams>;
 /**
  * A fake OpenAI chat-completions server (also what vLLM, LM Studio, llama.cpp and Ollama's
  * `/v1` speak): `POST /v1/chat/completions` as JSON or SSE (`stream_options.include_usage`
- * honoured, tool-call arguments in fragments, `data: [DONE]`), `GET /v1/models`, and
- * OpenAI's error bodies. The SDK's base URL is `${fake.url}/v1`.
+ * and `logprobs`/`top_logprobs` honoured, tool-call arguments in fragments, `data: [DONE]`),
+ * `GET /v1/models`, and OpenAI's error bodies. The SDK's base URL is `${fake.url}/v1`.
  */
 export function startOpenAiFake(options: FakeOptions = {}): Promise<OpenAiFake> {
   let ids = 0;
@@ -91,6 +91,17 @@ async function handle(
   const id = `chatcmpl-fake${nextId()}`;
   const created = Math.floor(Date.now() / 1000);
   const finish = turn.finish ?? (plan.tools.length ? 'tool_calls' : 'stop');
+  // Each text piece is one token here, its log probability made up (-0.1, -0.2, …).
+  const logprobsOf = (
+    pieces: string[],
+    from: number,
+  ): OpenAI.ChatCompletion.Choice.Logprobs | null =>
+    body.logprobs === true
+      ? {
+          content: pieces.map((text, i) => tokenLogprob(text, from + i, body.top_logprobs ?? 0)),
+          refusal: null,
+        }
+      : null;
   const usage: OpenAI.CompletionUsage = {
     prompt_tokens: plan.usage.input,
     completion_tokens: plan.usage.output,
@@ -129,7 +140,7 @@ async function handle(
                 }
               : {}),
           },
-          logprobs: null,
+          logprobs: plan.text.length ? logprobsOf(plan.text, 0) : null,
           finish_reason: finish,
         },
       ],
@@ -142,12 +153,18 @@ async function handle(
 
   const includeUsage = body.stream_options?.include_usage === true;
   const usageField = includeUsage ? ',"usage":null' : '';
-  const frame = (delta: unknown, finishReason: string | null = null): string =>
+  const frame = (
+    delta: unknown,
+    finishReason: string | null = null,
+    logprobs: unknown = null,
+  ): string =>
     `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(body.model)},` +
     `"service_tier":"default","system_fingerprint":"fp_fake","choices":[{"index":0,"delta":${JSON.stringify(delta)},` +
-    `"logprobs":null,"finish_reason":${finishReason ? `"${finishReason}"` : 'null'}}]${usageField}}\n\n`;
+    `"logprobs":${JSON.stringify(logprobs)},"finish_reason":${finishReason ? `"${finishReason}"` : 'null'}}]${usageField}}\n\n`;
   const frames = [frame({ role: 'assistant', content: '', refusal: null })];
-  for (const text of plan.text) frames.push(frame({ content: text }));
+  plan.text.forEach((text, i) =>
+    frames.push(frame({ content: text }, null, logprobsOf([text], i))),
+  );
   plan.tools.forEach((tool, index) => {
     frames.push(
       frame({
@@ -173,6 +190,25 @@ async function handle(
   });
   const errorFrame = `data: ${JSON.stringify(errorBody(turn.streamError?.message ?? 'The server had an error while processing your request.', turn.streamError?.type ?? 'server_error', null))}\n\n`;
   if (await writePaced(res, frames, turn, ctx.closed, errorFrame)) res.end();
+}
+
+function tokenLogprob(
+  token: string,
+  position: number,
+  top: number,
+): OpenAI.ChatCompletionTokenLogprob {
+  const logprob = -0.1 * (position + 1);
+  const bytes = [...Buffer.from(token)];
+  return {
+    token,
+    logprob,
+    bytes,
+    top_logprobs: Array.from({ length: top }, (_, i) =>
+      i === 0
+        ? { token, logprob, bytes }
+        : { token: `alt${i}`, logprob: logprob - i, bytes: [...Buffer.from(`alt${i}`)] },
+    ),
+  };
 }
 
 function errorBody(

@@ -20,6 +20,8 @@ const PASSED = [
   'response_format',
   'logit_bias',
   'reasoning_effort',
+  'logprobs',
+  'top_logprobs',
   'user',
 ] as const satisfies ReadonlyArray<keyof ChatRequest & keyof CreateParams>;
 
@@ -91,7 +93,7 @@ export function completionEvents(completion: OpenAI.ChatCompletion): ChatEvent[]
   if (choice?.message) {
     const { content, refusal, tool_calls } = choice.message;
     // The neutral events have no refusal: a refusal is what the model said.
-    if (content) events.push({ type: 'text', text: content });
+    if (content) events.push(textEvent(content, choice.logprobs?.content));
     else if (refusal) events.push({ type: 'text', text: refusal });
     tool_calls?.forEach((call, index) => {
       if (call.type === 'function') {
@@ -124,7 +126,7 @@ export function chunkEvents(chunk: StreamData, out: ChatEvent[]): boolean {
   if (choice) {
     const delta = choice.delta;
     if (delta) {
-      if (delta.content) out.push({ type: 'text', text: delta.content });
+      if (delta.content) out.push(textEvent(delta.content, choice.logprobs?.content));
       else if (delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (delta.tool_calls) {
         const calls = delta.tool_calls;
@@ -149,4 +151,12 @@ export function chunkEvents(chunk: StreamData, out: ChatEvent[]): boolean {
   }
   if (chunk.usage) out.push({ type: 'usage', usage: toUsage(chunk.usage) });
   return finished;
+}
+
+/** A text event, with its tokens' log probabilities when the upstream sent them. */
+function textEvent(
+  text: string,
+  logprobs: OpenAI.ChatCompletionTokenLogprob[] | null | undefined,
+): ChatEvent {
+  return logprobs?.length ? { type: 'text', text, logprobs } : { type: 'text', text };
 }
