@@ -202,6 +202,81 @@ describe('MCP tool sources', () => {
   });
 });
 
+describe('an MCP server that goes away', () => {
+  let fake: OpenAiFake;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    fake = await startOpenAiFake();
+    app = await startApp({
+      config: {
+        connectors: [
+          { name: 'fake', provider: 'openai', baseUrl: `${fake.url}/v1`, defaultModel: 'gpt-fake' },
+        ],
+        tools: {
+          mcpServers: [
+            {
+              name: 'phoenix',
+              command: process.execPath,
+              args: [FIXTURE],
+              env: { FIXTURE_CRASHABLE: '1' },
+              restartDelayMs: 200,
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await fake.close();
+  });
+
+  const greet = () =>
+    app.client.chat.completions.create({
+      model: 'urn:mvp:agent:connector=fake:toolset=phoenix.greet',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+
+  it('is started again, and its tools come back', async () => {
+    fake.script({ toolCalls: [{ name: 'phoenix__crash', arguments: {} }] }, { text: 'crashed' });
+    await app.client.chat.completions.create({
+      model: 'urn:mvp:agent:connector=fake:toolset=phoenix.crash',
+      messages: [{ role: 'user', content: 'crash' }],
+    });
+    // Gone at once: the toolset names a server whose tools are absent.
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      gone = await greet().then(
+        () => false,
+        (error: unknown) => /MCP server 'phoenix'/.test((error as Error).message),
+      );
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(gone).toBe(true);
+
+    fake.script({ text: 'back' });
+    let back = false;
+    for (let i = 0; i < 100 && !back; i++) {
+      back = await greet().then(
+        () => true,
+        () => false,
+      );
+      if (!back) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(back).toBe(true);
+    const lines = app.logs.entries().map((e) => String(e.msg));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'MCP server phoenix closed the connection; its tools are gone',
+        'MCP server phoenix: starting it again in 200 ms',
+        'MCP server phoenix: 5 tools',
+      ]),
+    );
+  });
+});
+
 describe('MCP servers configuration', () => {
   it('refuses two servers with one name, and one with both command and url, naming each key', async () => {
     const app = await createApp({

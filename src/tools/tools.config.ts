@@ -101,6 +101,15 @@ export class McpServerConfig {
   @Min(100)
   @Max(300_000)
   startTimeoutMs: number = 10_000;
+
+  /**
+   * A server that failed to start or went away is started again after this long, then after
+   * twice as long each time it fails again (at most a minute); 0: never.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  restartDelayMs: number = 1_000;
 }
 
 export class ToolsConfig {

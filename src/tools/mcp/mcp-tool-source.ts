@@ -23,6 +23,7 @@ import { toolsConfig, type McpServerConfig, type ToolsConfig } from '../tools.co
 
 const CLIENT_INFO = { name: 'llm-orchestrator', version: '0.1.0' };
 const STDERR_LINES_KEPT = 5;
+const MAX_RESTART_DELAY_MS = 60_000;
 
 interface Connection {
   client: Client;
@@ -34,11 +35,13 @@ interface Connection {
  * Tools of the Model Context Protocol servers in `tools.mcpServers`, registered as
  * `<server>.<tool>` (shown to models as `<server>__<tool>`, which provider APIs accept).
  * A server that fails to start is logged and its tools are absent; the service still boots.
+ * A server that failed or went away is started again (`restartDelayMs`, backing off).
  */
 @Injectable()
 export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('McpTools');
   private readonly connections = new Map<string, Connection>();
+  private readonly restarts = new Map<string, NodeJS.Timeout>();
   private closing = false;
 
   constructor(
@@ -71,13 +74,16 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
+    for (const timer of this.restarts.values()) clearTimeout(timer);
+    this.restarts.clear();
     await Promise.all(
       [...this.connections.values()].map(({ client }) => client.close().catch(() => undefined)),
     );
     this.connections.clear();
   }
 
-  private async start(server: McpServerConfig): Promise<void> {
+  /** `failures`: how many starts in a row failed before this one (sets the next wait). */
+  private async start(server: McpServerConfig, failures = 0): Promise<void> {
     const connection: Connection = { client: new Client(CLIENT_INFO), stderr: [] };
     const { client } = connection;
     try {
@@ -93,6 +99,7 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
       );
       this.logger.error(`MCP server ${server.name} failed to start, its tools are absent: ${why}`);
       await client.close().catch(() => undefined);
+      this.restartLater(server, failures + 1);
       return;
     }
     if (client.getServerCapabilities()?.tools?.listChanged) {
@@ -115,7 +122,24 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
         `MCP server '${server.name}' closed the connection`,
       );
       this.logger.error(`MCP server ${server.name} closed the connection; its tools are gone`);
+      this.restartLater(server, 0);
     };
+  }
+
+  private restartLater(server: McpServerConfig, failures: number): void {
+    if (this.closing || !server.restartDelayMs) return;
+    const delay = Math.min(
+      server.restartDelayMs * 2 ** Math.max(0, failures - 1),
+      MAX_RESTART_DELAY_MS,
+    );
+    this.logger.warn(`MCP server ${server.name}: starting it again in ${delay} ms`);
+    const timer = setTimeout(() => {
+      this.restarts.delete(server.name);
+      void this.start(server, failures);
+    }, delay);
+    // A pending restart never keeps the process alive.
+    timer.unref();
+    this.restarts.set(server.name, timer);
   }
 
   private transport(server: McpServerConfig, connection: Connection): Transport {
