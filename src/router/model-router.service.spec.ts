@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { Transform } from 'class-transformer';
+import { Expose, Transform } from 'class-transformer';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { LogicRegistry } from '../orchestration/logic-registry.js';
@@ -32,6 +32,12 @@ class Params {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   verbose?: boolean;
+
+  /** Named `max-tokens` in URNs. */
+  @IsOptional()
+  @Expose({ name: 'max-tokens' })
+  @IsInt()
+  maxTokens?: number;
 }
 
 @OrchestrationLogic({ id: 'loop', params: Params })
@@ -95,6 +101,10 @@ describe('ModelRouter', () => {
       verbose: true,
     });
     expect(router.resolve('urn:mvp:loop').params).toEqual({ steps: 3 });
+    expect(router.resolve('urn:mvp:loop:max-tokens=40').params).toEqual({
+      steps: 3,
+      maxTokens: 40,
+    });
   });
 
   it('rejects params the DTO refuses, naming the param', () => {

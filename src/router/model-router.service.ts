@@ -74,8 +74,11 @@ function validateParams(logic: RegisteredLogic, params: Record<string, string>):
     exposeDefaultValues: true,
   });
   // class-transformer skips a key naming a method of the instance (`constructor`,
-  // `toString`…) instead of copying it, so the whitelist below never sees it.
-  const skipped = Object.keys(params).find((key) => !Object.hasOwn(instance, key));
+  // `toString`…) instead of copying it, so the whitelist below never sees it. (A key the
+  // DTO renames with `@Expose({ name })` is not on the instance either, and is fine.)
+  const skipped = Object.keys(params).find(
+    (key) => !Object.hasOwn(instance, key) && key in instance,
+  );
   if (skipped !== undefined) throw invalidParam(logic, skipped, 'unknown parameter');
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
