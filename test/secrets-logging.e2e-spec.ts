@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { LeakyModule } from './fixtures/leaky.logic.js';
+import { LeakyModule, NOT_OURS } from './fixtures/leaky.logic.js';
 import { postRaw } from './support/sse.js';
 import { startApp, type TestApp } from './support/test-app.js';
 
@@ -176,6 +176,13 @@ describe('no log line ever shows a secret', () => {
   it('has no Authorization header value, even one that is no secret of ours', () => {
     const text = t.logs.text();
     expect(text).not.toContain(STRANGER_TOKEN);
+    // Logged by code, under the keys errors and requests carry them in: redacted by path.
+    expect(text).not.toContain(NOT_OURS);
+    expect(t.logs.entries().find((e) => e.options !== undefined)).toMatchObject({
+      request: { headers: { authorization: '[REDACTED]' } },
+      error: { headers: { cookie: '[REDACTED]', 'x-api-key': '[REDACTED]' } },
+      options: { apiKey: '[REDACTED]' },
+    });
     expect(text).not.toMatch(/Bearer [^[\s"]/);
   });
 

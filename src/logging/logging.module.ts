@@ -15,24 +15,22 @@ import { RequestLoggerMiddleware } from './request-logger.middleware.js';
 import { SecretScrubber } from './secret-scrubber.js';
 
 /**
- * Paths redacted from any logged object, whatever the values. No leading wildcards: pino
- * runs a wildcard path over every key of every line, which on the hot path cost more than
- * the request itself; known secret values are scrubbed from every line anyway
- * (SecretScrubber), so these only catch credentials that are not ours (a client's).
+ * Paths redacted from any logged object, whatever the values: credential headers and keys
+ * at the top level and under the parents errors and requests are usually logged in. No
+ * leading wildcards: pino runs a wildcard path over every key of every line, which on the
+ * hot path cost more than the request itself; known secret values are scrubbed from every
+ * line anyway (SecretScrubber), so these catch credentials that are not ours (a client's).
  * Request headers are never logged (the request line's `req` is id, method and URL): a
  * path under `req` would run the redactor on every request line for nothing.
  */
+const CREDENTIAL_HEADERS = ['.authorization', '.cookie', '["x-api-key"]', '["api-key"]'];
 const REDACT_PATHS = [
   'authorization',
-  'apiKey',
-  'password',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["x-api-key"]',
-  'headers["api-key"]',
-  'err.headers.authorization',
-  'err.request.headers.authorization',
-  'err.config.headers.authorization',
+  ...['', 'request.', 'response.', 'error.', 'err.', 'config.', 'options.'].flatMap((parent) => [
+    ...CREDENTIAL_HEADERS.map((header) => `${parent}headers${header}`),
+    `${parent}apiKey`,
+    `${parent}password`,
+  ]),
 ];
 
 /**
