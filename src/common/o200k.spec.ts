@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { encodeO200k, o200k } from './o200k.js';
+import { countO200k, encodeO200k, headO200k, o200k } from './o200k.js';
 
 describe('encodeO200k', () => {
   it('encodes ordinary text exactly as the tokenizer does', () => {
@@ -32,5 +32,40 @@ describe('encodeO200k', () => {
     }
     // 'x' × 8 is one token: slices of 32 characters lose nothing here.
     expect(encodeO200k('x'.repeat(20_000))).toHaveLength(2_500);
+  });
+});
+
+describe('countO200k', () => {
+  it('counts exactly up to 16k characters, and estimates 4 bytes a token beyond', () => {
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(300);
+    expect(countO200k(prose)).toBe(o200k().encode(prose, 'all').length);
+    const head = 'a b '.repeat(4_096); // 16 384 characters, one token each piece
+    expect(countO200k(head + 'x'.repeat(4_000))).toBe(countO200k(head) + 1_000);
+  });
+
+  it('stays cheap on megabytes that would take minutes to encode', () => {
+    for (const text of ['中'.repeat(1_000_000), 'x'.repeat(2_000_000), 'word '.repeat(2_000_000)]) {
+      const started = performance.now();
+      const count = countO200k(text);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(count).toBeGreaterThan(Buffer.byteLength(text) / 8);
+    }
+  });
+});
+
+describe('headO200k', () => {
+  it('gives the first tokens, and says whether they are all of the text', () => {
+    const text = 'Tokens, tokens everywhere, and not a drop to drink. '.repeat(20);
+    const all = o200k().encode(text, 'all');
+    expect(headO200k(text, 10)).toEqual({ tokens: all.slice(0, 10), whole: false });
+    expect(headO200k(text, all.length)).toEqual({ tokens: all, whole: true });
+  });
+
+  it('reads only what the first tokens need from a huge text', () => {
+    const started = performance.now();
+    const head = headO200k('中'.repeat(3_000_000), 100);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(head.whole).toBe(false);
+    expect(head.tokens).toHaveLength(100);
   });
 });

@@ -13,6 +13,14 @@ let encoder: Tiktoken | undefined;
  */
 const MAX_PIECE = 32;
 const PIECES = new RegExp(ranks.pat_str, 'gu');
+/** Texts this short are encoded in one pass: a piece this long still merges quickly. */
+const ONE_PASS_CHARS = 256;
+/**
+ * Even at linear cost, BPE takes 0.2–5 µs a character: counts are exact for this many
+ * characters and estimated beyond (a request body may hold megabytes).
+ */
+const EXACT_CHARS = 16_384;
+const BYTES_PER_TOKEN = 4;
 
 /**
  * The o200k_base tokenizer (current OpenAI models), built on first use — that takes about
@@ -26,7 +34,7 @@ export function o200k(): Tiktoken {
 /** `text` as o200k_base tokens (special tokens allowed), in time linear in its length. */
 export function encodeO200k(text: string): number[] {
   const tiktoken = o200k();
-  if (text.length <= MAX_PIECE) return tiktoken.encode(text, 'all');
+  if (text.length <= ONE_PASS_CHARS) return tiktoken.encode(text, 'all');
   const tokens: number[] = [];
   // Appended one by one: `push(...part)` overflows the stack on a few hundred thousand.
   const add = (part: string): void => {
@@ -47,6 +55,35 @@ export function encodeO200k(text: string): number[] {
   }
   add(text.slice(done));
   return tokens;
+}
+
+/**
+ * How many o200k_base tokens `text` holds, at a bounded cost: exact for its first
+ * EXACT_CHARS characters, estimated from the UTF-8 length of the rest.
+ */
+export function countO200k(text: string): number {
+  const cut = cutAt(text, EXACT_CHARS);
+  if (cut === text.length) return encodeO200k(text).length;
+  const rest = Buffer.byteLength(text.slice(cut), 'utf8');
+  return encodeO200k(text.slice(0, cut)).length + Math.ceil(rest / BYTES_PER_TOKEN);
+}
+
+/**
+ * The first `max` tokens of `text`, and whether they are the whole of it. Reads only the
+ * text those tokens can come from: each piece or slice of at most MAX_PIECE characters is
+ * at least one token.
+ */
+export function headO200k(text: string, max: number): { tokens: number[]; whole: boolean } {
+  const cut = cutAt(text, (max + 1) * MAX_PIECE);
+  const tokens = encodeO200k(cut === text.length ? text : text.slice(0, cut));
+  if (cut === text.length && tokens.length <= max) return { tokens, whole: true };
+  return { tokens: tokens.slice(0, max), whole: false };
+}
+
+/** `at`, or one less where that would split a surrogate pair; the length past the end. */
+function cutAt(text: string, at: number): number {
+  if (at >= text.length) return text.length;
+  return isHighSurrogate(text.charCodeAt(at - 1)) ? at - 1 : at;
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatRequest } from '../common/chat.types.js';
-import { encodeO200k } from '../common/o200k.js';
+import { countO200k } from '../common/o200k.js';
 import type { TokenCounter } from './orchestration-logic.js';
 
 /** OpenAI's accounting: each message costs 3 tokens of framing, each reply 3 of priming. */
@@ -11,7 +11,7 @@ const REPLY_PRIMING = 3;
 export class TokenCounterService implements TokenCounter {
   count(text: string): number {
     if (!text) return 0;
-    return encodeO200k(text).length;
+    return countO200k(text);
   }
 
   countMessages(messages: ChatRequest['messages']): number {

@@ -1,4 +1,4 @@
-import { encodeO200k, o200k } from '../common/o200k.js';
+import { headO200k, o200k } from '../common/o200k.js';
 
 /**
  * The filters every template can use, beside nunjucks' built-ins (`default`, `join`,
@@ -14,7 +14,7 @@ export const TEMPLATE_FILTERS: Record<string, (...args: never[]) => unknown> = {
    */
   truncate_tokens: (value: unknown, max: number, end: string = '…') => {
     const text = String(value ?? '');
-    const tokens = encodeO200k(text);
-    return tokens.length <= max ? text : o200k().decode(tokens.slice(0, Math.max(0, max))) + end;
+    const head = headO200k(text, Math.max(0, max));
+    return head.whole ? text : o200k().decode(head.tokens) + end;
   },
 };
