@@ -65,8 +65,7 @@ export class ChatCompletionsController {
         includeUsage: body.stream_options?.include_usage === true,
         signal: abort.signal,
         mapError: (error) => this.errors.map(error),
-        onError: (error) =>
-          this.logger.error({ err: error, requestId: req.id }, 'stream failed after it started'),
+        onError: (error) => this.logger.error({ err: error }, 'stream failed after it started'),
         onUsage: reportUsage,
       });
       return;
