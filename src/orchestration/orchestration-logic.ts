@@ -68,6 +68,23 @@ export interface CallerIdentity {
   conversationId?: string;
 }
 
+/**
+ * What an OL keeps across the turns of one conversation: JSON values by key, in the storage
+ * driver (shared by replicas on Redis), each living `conversations.ttlSeconds` after it was
+ * last set.
+ */
+export interface ConversationState {
+  /**
+   * Which conversation: a trusted front end's forwarded chat id, else derived from how the
+   * conversation began (its system messages and first user message), per caller and end user.
+   */
+  readonly id: string;
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Keys: 1 to 128 letters, digits, `_`, `.`, `:` or `-`; values: JSON, `conversations.maxValueBytes` at most. */
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
 /** Counts tokens with a real BPE tokenizer (o200k_base), for honest usage numbers. */
 export interface TokenCounter {
   count(text: string): number;
@@ -100,6 +117,8 @@ export interface OrchestrationContext<P extends object = object> {
   readonly tools: ToolsetFactory;
   /** Prompt templates (`config/templates/*.njk` and OL-registered folders). */
   readonly templates: TemplateRenderer;
+  /** State kept across this conversation's turns (`await ctx.conversation.get('step')`). */
+  readonly conversation: ConversationState;
 }
 
 /**

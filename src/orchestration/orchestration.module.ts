@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConnectorsModule } from '../connectors/connectors.module.js';
+import { SessionModule } from '../session/session.module.js';
 import { TemplatesModule } from '../templates/templates.module.js';
 import { ToolsetsModule } from '../toolsets/toolsets.module.js';
 import { ChatLogic } from './chat/chat.logic.js';
@@ -14,7 +15,7 @@ import { TokenCounterService } from './token-counter.service.js';
 
 /** The OL contract, discovery of `@OrchestrationLogic` providers, and the built-in OLs (C6). */
 @Module({
-  imports: [DiscoveryModule, ConnectorsModule, ToolsetsModule, TemplatesModule],
+  imports: [DiscoveryModule, ConnectorsModule, ToolsetsModule, TemplatesModule, SessionModule],
   providers: [
     LogicRegistry,
     OrchestrationService,

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { ChatEvent, ChatRequest } from '../common/chat.types.js';
 import { ConnectorRegistry } from '../connectors/connector-registry.js';
 import type { RequestLogFields } from '../logging/request-log.js';
+import { ConversationStore } from '../session/conversation-store.js';
 import { TemplatesService } from '../templates/templates.service.js';
 import { ToolsetsService } from '../toolsets/toolsets.service.js';
 import type { RegisteredLogic } from './logic-registry.js';
 import type {
   CallerIdentity,
+  ConversationState,
   ModelCatalogContext,
   OrchestrationContext,
   ToolsetFactory,
@@ -35,11 +37,13 @@ export class OrchestrationService {
     private readonly toolsets: ToolsetsService,
     private readonly templates: TemplatesService,
     private readonly connectors: ConnectorRegistry,
+    private readonly conversations: ConversationStore,
   ) {}
 
   run(request: ChatRequest, call: LogicCall): AsyncIterable<ChatEvent> {
-    const toolsets = this.toolsets;
+    const { toolsets, conversations } = this;
     let tools: ToolsetFactory | undefined;
+    let conversation: ConversationState | undefined;
     const ctx: OrchestrationContext = {
       params: call.params,
       urn: call.urn,
@@ -52,6 +56,10 @@ export class OrchestrationService {
         return (tools ??= toolsets.forCall({ signal: call.signal, caller: call.caller }));
       },
       templates: this.templates,
+      // Built on first use too: naming the conversation hashes its opening messages.
+      get conversation() {
+        return (conversation ??= conversations.open(request.messages, call.caller));
+      },
       connectors: {
         // The request's log line names the connector(s) the OL used.
         get: (name) => {
