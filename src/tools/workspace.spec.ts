@@ -84,7 +84,7 @@ describe('Workspace', () => {
       ],
       ['a missing folder', () => `${root}/nope`, /does not exist or is not a directory/],
       ['a file', () => `${project}/notes.txt`, /does not exist or is not a directory/],
-      ['a NUL byte', () => `${project}\0`, /must be an absolute path/],
+      ['a NUL byte', () => `${project}\0`, /contains a NUL character/],
     ])('refuses %s', async (_what, path, message) => {
       const error = await Workspace.open(path(), [root]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ToolsError);

@@ -33,8 +33,8 @@ export class Workspace {
         `Invalid workspace '${clip(requested)}': ${why}`,
         'model',
       );
-    if (requested.includes('\0') || !isAbsolute(requested))
-      throw deny('it must be an absolute path');
+    if (requested.includes('\0')) throw deny('it contains a NUL character');
+    if (!isAbsolute(requested)) throw deny('it must be an absolute path');
     const lexical = normalize(requested);
     if (![...roots, ...named].some((root) => isInside(root, lexical)))
       throw deny('it is not inside an allowed workspace root');
