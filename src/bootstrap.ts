@@ -1,11 +1,11 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { RequestLoggerMiddleware } from './logging/request-logger.middleware.js';
-import { serverConfig, type ServerConfig } from './protocol/server.config.js';
+import { refuseDeclaredOversize } from './protocol/body-limit.js';
+import { bodyLimitBytes, serverConfig, type ServerConfig } from './protocol/server.config.js';
 
 /** Builds the app as `main.ts` runs it; tests and embedders use the same path. */
 export async function createApp(options: AppOptions = {}): Promise<NestExpressApplication> {
@@ -23,7 +23,7 @@ export async function createApp(options: AppOptions = {}): Promise<NestExpressAp
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const server = app.get<ServerConfig>(serverConfig.KEY);
-  const limit = sizeInBytes(server.bodyLimit);
+  const limit = bodyLimitBytes(server);
   // First: every response gets its x-request-id and log line, a refused body's included.
   const requestLogger = app.get(RequestLoggerMiddleware);
   app.use(requestLogger.use.bind(requestLogger));
@@ -34,35 +34,6 @@ export async function createApp(options: AppOptions = {}): Promise<NestExpressAp
   app.set('etag', false);
   if (server.trustProxy.length) app.set('trust proxy', server.trustProxy);
   return app;
-}
-
-/**
- * body-parser refuses a declared `Content-Length` over the limit at once, but reads the
- * whole body before it answers: a client announcing 1 GB waited for its own upload, forever
- * if it sent nothing. It is answered at once here, and the connection is not reused.
- */
-function refuseDeclaredOversize(limit: number) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!(Number(req.headers['content-length']) > limit)) return next();
-    res.setHeader('Connection', 'close');
-    // body-parser's own error (an `http-errors` 413), which the error mapper phrases.
-    const error = Object.assign(new Error('request entity too large'), {
-      status: 413,
-      statusCode: 413,
-      expose: true,
-      type: 'entity.too.large',
-      limit,
-    });
-    next(error);
-  };
-}
-
-const UNITS: Record<string, number> = { b: 1, kb: 1 << 10, mb: 1 << 20, gb: 1 << 30 };
-
-/** `server.bodyLimit` (`10mb`, `512kb`, validated at boot) in bytes, as body-parser reads it. */
-function sizeInBytes(size: string): number {
-  const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size)!;
-  return Math.floor(Number(amount) * UNITS[unit.toLowerCase()]);
 }
 
 /** Drops what Nest buffered during a boot that failed: nothing left to print it through. */

@@ -1,6 +1,9 @@
 import { IsArray, IsInt, IsString, Max, Min, Matches } from 'class-validator';
 import { defineConfigSection } from '../configuration/config-section.js';
 
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)$/i;
+const UNITS: Record<string, number> = { b: 1, kb: 1 << 10, mb: 1 << 20, gb: 1 << 30 };
+
 export class ServerConfig {
   /** Loopback by default: exposing the service is a deliberate act (see auth). */
   @IsString()
@@ -12,7 +15,7 @@ export class ServerConfig {
   port: number = 3000;
 
   /** Largest accepted request body, in body-parser notation (`10mb`, `512kb`). */
-  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, { message: 'a size such as 10mb or 512kb' })
+  @Matches(SIZE, { message: 'a size such as 10mb or 512kb' })
   bodyLimit: string = '10mb';
 
   /**
@@ -32,3 +35,9 @@ export class ServerConfig {
 }
 
 export const serverConfig = defineConfigSection('server', ServerConfig);
+
+/** `server.bodyLimit` in bytes, as body-parser reads it (the notation is validated at boot). */
+export function bodyLimitBytes(server: ServerConfig): number {
+  const [, amount, unit] = SIZE.exec(server.bodyLimit)!;
+  return Math.floor(Number(amount) * UNITS[unit.toLowerCase()]);
+}
