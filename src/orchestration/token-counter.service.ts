@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatRequest } from '../common/chat.types.js';
-import { countO200k } from '../common/o200k.js';
+import { countO200k, O200kCounter } from '../common/o200k.js';
 import type { TokenCounter } from './orchestration-logic.js';
 
 /** OpenAI's accounting: each message costs 3 tokens of framing, each reply 3 of priming. */
@@ -14,17 +14,19 @@ export class TokenCounterService implements TokenCounter {
     return countO200k(text);
   }
 
+  /** One counter for all the messages: the exact part is bounded per conversation, not per text. */
   countMessages(messages: ChatRequest['messages']): number {
+    const counter = new O200kCounter();
+    const count = (text: string): number => (text ? counter.count(text) : 0);
     let total = REPLY_PRIMING;
     for (const message of messages) {
-      total += PER_MESSAGE + this.count(message.role);
-      if (typeof message.content === 'string') total += this.count(message.content);
+      total += PER_MESSAGE + count(message.role);
+      if (typeof message.content === 'string') total += count(message.content);
       else if (message.content)
-        for (const part of message.content)
-          if (part.type === 'text') total += this.count(part.text);
-      if (message.name) total += 1 + this.count(message.name);
+        for (const part of message.content) if (part.type === 'text') total += count(part.text);
+      if (message.name) total += 1 + count(message.name);
       for (const call of message.tool_calls ?? [])
-        total += this.count(call.function.name) + this.count(call.function.arguments);
+        total += count(call.function.name) + count(call.function.arguments);
     }
     return total;
   }
