@@ -88,7 +88,16 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
     const { client } = connection;
     try {
       await client.connect(this.transport(server, connection), { timeout: server.startTimeoutMs });
+      // A (re)start still connecting when the app shut down: nothing may outlive it.
+      if (this.closing) {
+        await client.close().catch(() => undefined);
+        return;
+      }
       const tools = await this.register(server, client);
+      if (this.closing) {
+        await client.close().catch(() => undefined);
+        return;
+      }
       this.connections.set(server.name, connection);
       this.logger.log(`MCP server ${server.name}: ${tools} tool${tools === 1 ? '' : 's'}`);
     } catch (error) {
@@ -113,6 +122,7 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
         ),
       );
     }
+    const started = Date.now();
     client.onclose = () => {
       if (this.closing) return;
       this.connections.delete(server.name);
@@ -122,7 +132,9 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
         `MCP server '${server.name}' closed the connection`,
       );
       this.logger.error(`MCP server ${server.name} closed the connection; its tools are gone`);
-      this.restartLater(server, 0);
+      // One that went away soon after it started counts as failing again: it backs off too.
+      const crashedSoon = Date.now() - started < MAX_RESTART_DELAY_MS;
+      this.restartLater(server, crashedSoon ? failures + 1 : 1);
     };
   }
 
@@ -133,6 +145,7 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
       MAX_RESTART_DELAY_MS,
     );
     this.logger.warn(`MCP server ${server.name}: starting it again in ${delay} ms`);
+    clearTimeout(this.restarts.get(server.name));
     const timer = setTimeout(() => {
       this.restarts.delete(server.name);
       void this.start(server, failures);
