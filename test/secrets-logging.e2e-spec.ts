@@ -182,6 +182,8 @@ describe('no log line ever shows a secret', () => {
       request: { headers: { authorization: '[REDACTED]' } },
       error: { headers: { cookie: '[REDACTED]', 'x-api-key': '[REDACTED]' } },
       options: { apiKey: '[REDACTED]' },
+      err: { config: { headers: { Authorization: '[REDACTED]' } } },
+      response: { headers: { 'set-cookie': '[REDACTED]' } },
     });
     expect(text).not.toMatch(/Bearer [^[\s"]/);
   });

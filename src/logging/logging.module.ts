@@ -23,10 +23,24 @@ import { SecretScrubber } from './secret-scrubber.js';
  * Request headers are never logged (the request line's `req` is id, method and URL): a
  * path under `req` would run the redactor on every request line for nothing.
  */
-const CREDENTIAL_HEADERS = ['.authorization', '.cookie', '["x-api-key"]', '["api-key"]'];
+const CREDENTIAL_HEADERS = [
+  '.authorization',
+  '.Authorization',
+  '.cookie',
+  '.Cookie',
+  '["set-cookie"]',
+  '["proxy-authorization"]',
+  '["x-api-key"]',
+  '["api-key"]',
+];
+const PARENTS = ['', 'request.', 'response.', 'error.', 'err.', 'config.', 'options.'];
+// HTTP clients' errors nest the request they made: `err.config.headers`, `err.request.headers`.
+const NESTED = ['err.', 'error.', 'response.'].flatMap((outer) =>
+  ['config.', 'request.', 'response.'].map((inner) => outer + inner),
+);
 const REDACT_PATHS = [
   'authorization',
-  ...['', 'request.', 'response.', 'error.', 'err.', 'config.', 'options.'].flatMap((parent) => [
+  ...[...PARENTS, ...NESTED].flatMap((parent) => [
     ...CREDENTIAL_HEADERS.map((header) => `${parent}headers${header}`),
     `${parent}apiKey`,
     `${parent}password`,
