@@ -127,7 +127,10 @@ export type ChatEvent =
   | {
       type: 'text';
       text: string;
-      /** The tokens of `text`, when the request asked for `logprobs` and the upstream has them. */
+      /**
+       * The tokens of `text`, when the request asked for `logprobs` and the upstream has them.
+       * An OL that changes the text must drop them; text of its own has none.
+       */
       logprobs?: TokenLogprob[];
     }
   | {

@@ -22,6 +22,7 @@ export type {
   FinishReason,
   FunctionTool,
   ToolCall,
+  TokenLogprob,
   ToolChoice,
   Usage,
 } from '../common/chat.types.js';

@@ -56,6 +56,8 @@ export async function collectEvents(
 ): Promise<CompletionResult> {
   let content = '';
   let logprobs: TokenLogprob[] | undefined;
+  // An answer's logprobs cover all of its text or are null: an OL's own words have none.
+  let unscored = false;
   const calls: ToolCall[] = [];
   let usage: Usage | undefined;
   let finish: FinishReason | undefined;
@@ -64,7 +66,10 @@ export async function collectEvents(
       switch (event.type) {
         case 'text':
           content += event.text;
-          if (event.logprobs) (logprobs ??= []).push(...event.logprobs);
+          if (event.logprobs) {
+            // One by one: an answer may hold more tokens than push(...) takes arguments.
+            for (const token of event.logprobs) (logprobs ??= []).push(token);
+          } else if (event.text) unscored = true;
           break;
         case 'tool_call':
           addToolCallFragment(calls, event);
@@ -82,5 +87,5 @@ export async function collectEvents(
   }
   const toolCalls = calls.filter(Boolean);
   const finishReason = finishReasonOf(finish, toolCalls.length > 0);
-  return { content, logprobs, toolCalls, usage, finishReason };
+  return { content, logprobs: unscored ? undefined : logprobs, toolCalls, usage, finishReason };
 }
