@@ -78,6 +78,10 @@ describe('conversation state (ctx.conversation)', () => {
       /^turn 2 of /,
     );
     expect(await say([...history, { role: 'user', content: 'forget' }])).toBe(`turn 1 of ${id}`);
+    // A new chat that begins with the same words begins from empty state.
+    expect(await say([...history, { role: 'user', content: 'second' }])).toBe(`turn 2 of ${id}`);
+    expect(await say(opening)).toBe(`turn 1 of ${id}`);
+    expect(await say([...history, { role: 'user', content: 'second' }])).toBe(`turn 2 of ${id}`);
   });
 
   it('refuses a value over conversations.maxValueBytes (the OL fails, the server answers 500)', async () => {

@@ -77,7 +77,8 @@ export interface CallerIdentity {
 export interface ConversationState {
   /**
    * Which conversation: a trusted front end's forwarded chat id, else derived from how the
-   * conversation began (its system messages and first user message), per caller and end user.
+   * conversation began (its system messages and first user message); per caller, end user
+   * and OL. A request with no assistant message begins it again from empty state.
    */
   readonly id: string;
   get<T = unknown>(key: string): Promise<T | undefined>;

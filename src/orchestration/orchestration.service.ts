@@ -58,7 +58,11 @@ export class OrchestrationService {
       templates: this.templates,
       // Built on first use too: naming the conversation hashes its opening messages.
       get conversation() {
-        return (conversation ??= conversations.open(request.messages, call.caller));
+        return (conversation ??= conversations.open(
+          request.messages,
+          call.caller,
+          call.logic.options.id,
+        ));
       },
       connectors: {
         // The request's log line names the connector(s) the OL used.

@@ -8,8 +8,14 @@ import type { CallerIdentity } from '../orchestration/orchestration-logic.js';
  * messages and its first user message — unless a trusted front end forwards its own id
  * (Open WebUI's chat id), which also tells apart two chats that began alike.
  */
-export function conversationIdOf(messages: ChatMessage[], caller: CallerIdentity): string {
-  if (caller.conversationId) return digest(`chat:${caller.conversationId}`);
+export function conversationIdOf(
+  messages: ChatMessage[],
+  caller: CallerIdentity,
+  logicId: string,
+): string {
+  // Per caller, end user and OL: two users, or two OLs of one chat, never share state.
+  const scope = JSON.stringify([caller.userId, caller.endUser ?? null, logicId]);
+  if (caller.conversationId) return digest(`${scope}chat:${caller.conversationId}`);
   const opening: ChatMessage[] = [];
   for (const message of messages) {
     if (message.role === 'system' || message.role === 'developer') opening.push(message);
@@ -18,12 +24,7 @@ export function conversationIdOf(messages: ChatMessage[], caller: CallerIdentity
       break;
     }
   }
-  return digest(`opening:${JSON.stringify(opening)}`);
-}
-
-/** Whose conversations: the caller, and the end user it speaks for (OpenAI's `user`). */
-export function conversationOwnerOf(caller: CallerIdentity): string {
-  return digest(JSON.stringify([caller.userId, caller.endUser ?? null]));
+  return digest(`${scope}opening:${JSON.stringify(opening)}`);
 }
 
 function digest(text: string): string {
