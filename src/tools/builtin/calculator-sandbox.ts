@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import { ToolError } from '../tool.decorator.js';
 import type { CalculatorJob, CalculatorReply } from './calculator.worker.js';
 
@@ -9,11 +9,14 @@ const WORKER_FILE = new URL(
 );
 
 export interface SandboxLimits {
-  /** Longest one evaluation may compute before its thread is killed. */
+  /** Longest one evaluation may compute before its process is killed. */
   maxMs: number;
-  /** Heap of the thread; an expression that needs more gets an error, the server is unaffected. */
+  /** Heap of the process; an expression that needs more gets an error, the server is unaffected. */
   maxHeapMb: number;
 }
+
+/** The end of what the process wrote to stderr: enough to tell an out-of-memory death. */
+const STDERR_TAIL = 4096;
 
 interface Pending {
   job: CalculatorJob;
@@ -25,19 +28,21 @@ interface Pending {
 }
 
 /**
- * Evaluates calculator expressions in one worker thread, one at a time. A calculation runs
- * synchronously, so the thread is the only thing that can be stopped: past `maxMs`, on
- * abort, or when it runs out of heap, it is terminated and the next call starts a new one.
+ * Evaluates calculator expressions in one child process, one at a time. A calculation runs
+ * synchronously, so the process is the only thing that can be stopped: past `maxMs`, on
+ * abort, or when it runs out of heap, it is killed and the next call starts a new one. A
+ * process, not a worker thread: V8 answers some allocations past a worker's heap limit
+ * (`concat` of huge arrays) by aborting the whole process, server included.
  */
 export class CalculatorSandbox {
-  private worker?: Worker;
-  /** The current thread has loaded mathjs: a job's time starts counting. */
+  private worker?: ChildProcess;
+  /** The current process has loaded mathjs: a job's time starts counting. */
   private ready = false;
   private running?: Pending;
   private readonly queue: Pending[] = [];
   private nextId = 1;
-  /** What the current thread reported before it exited (out of memory, a crash). */
-  private lastError?: NodeJS.ErrnoException;
+  /** The end of the current process's stderr (V8 says there when it ran out of memory). */
+  private stderr = '';
 
   constructor(private readonly limits: SandboxLimits) {}
 
@@ -63,19 +68,23 @@ export class CalculatorSandbox {
     });
   }
 
-  /** Starts the thread ahead of the first call (it loads in the background). */
+  /** Starts the process ahead of the first call (it loads in the background). */
   warm(): void {
-    if (!this.worker) this.spawn().unref();
+    if (!this.worker) unref(this.spawn());
   }
 
-  /** Stops the thread (at shutdown); calls in progress fail. */
+  /** Stops the process (at shutdown); calls in progress fail. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     this.ready = false;
     for (const pending of [...this.queue.splice(0), ...(this.running ? [this.running] : [])])
       this.settle(pending, () => pending.reject(new Error('the calculator is shutting down')));
-    await worker?.terminate();
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGKILL');
+      await exited;
+    }
   }
 
   private next(): void {
@@ -84,7 +93,8 @@ export class CalculatorSandbox {
     this.running = pending;
     const worker = this.spawn();
     worker.ref();
-    worker.postMessage(pending.job);
+    worker.channel?.ref();
+    worker.send(pending.job);
     if (this.ready) this.startClock(pending);
   }
 
@@ -101,10 +111,19 @@ export class CalculatorSandbox {
     }, this.limits.maxMs);
   }
 
-  private spawn(): Worker {
+  private spawn(): ChildProcess {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_FILE, {
-      resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb },
+    const worker = fork(WORKER_FILE, [], {
+      // The stack a worker thread had (4 MB; the OS gives a process 8): deep nesting parses.
+      execArgv: [`--max-old-space-size=${this.limits.maxHeapMb}`, '--stack-size=3800'],
+      // Nothing of the server's environment (its secrets' fallbacks) is the calculator's.
+      env: {},
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.stderr = '';
+    worker.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      if (this.worker === worker) this.stderr = (this.stderr + text).slice(-STDERR_TAIL);
     });
     worker.on('message', (reply: CalculatorReply) => {
       if (this.worker !== worker) return;
@@ -121,25 +140,21 @@ export class CalculatorSandbox {
           : pending.reject(new ToolError(reply.error)),
       );
     });
-    // An error event is followed by exit: the exit handler settles the call.
-    worker.on('error', (error: NodeJS.ErrnoException) => {
-      if (this.worker === worker) this.lastError = error;
-    });
-    worker.on('exit', () => {
+    // Failing to start (or to be sent a job) is followed by exit: the exit handler settles.
+    worker.on('error', () => undefined);
+    worker.on('exit', (code, signal) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.ready = false;
-      const error = this.lastError;
-      this.lastError = undefined;
       const pending = this.running;
       if (!pending) return;
       this.settle(pending, () =>
         pending.reject(
-          error?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          /heap out of memory/.test(this.stderr)
             ? new ToolError(
                 `the calculation needs more than ${this.limits.maxHeapMb} MB of memory and was stopped; simplify it`,
               )
-            : new Error(`the calculator stopped unexpectedly${error ? `: ${error.message}` : ''}`),
+            : new Error(`the calculator stopped unexpectedly (${signal ?? `exit code ${code}`})`),
         ),
       );
     });
@@ -147,24 +162,29 @@ export class CalculatorSandbox {
     return worker;
   }
 
-  /** Terminates the current thread; the next call starts a fresh one. */
+  /** Kills the current process; the next call starts a fresh one. */
   private kill(): void {
     const worker = this.worker;
     this.worker = undefined;
     this.ready = false;
-    this.lastError = undefined;
-    void worker?.terminate();
+    worker?.kill('SIGKILL');
   }
 
-  /** Settles a call once, frees the thread for the next one. */
+  /** Settles a call once, frees the process for the next one. */
   private settle(pending: Pending, settle: () => void): void {
     clearTimeout(pending.timer);
     pending.signal.removeEventListener('abort', pending.onAbort);
     settle();
     if (this.running === pending) {
       this.running = undefined;
-      if (!this.queue.length) this.worker?.unref();
+      if (!this.queue.length && this.worker) unref(this.worker);
     }
     this.next();
   }
+}
+
+/** An idle process does not keep the server's event loop alive (its IPC channel would). */
+function unref(worker: ChildProcess): void {
+  worker.unref();
+  worker.channel?.unref();
 }

@@ -12,7 +12,7 @@ interface CalculatorArgs {
 /**
  * Evaluates arithmetic with mathjs' own expression parser (never `eval`/`Function`):
  * numbers, units (`5 cm to inch`), matrices, trigonometry, statistics. Expressions run in
- * a worker thread with a time and memory cap, as a short one can compute for ever.
+ * a child process with a time and memory cap, as a short one can compute for ever.
  */
 @Tool({
   name: 'calculator',
@@ -31,7 +31,7 @@ interface CalculatorArgs {
     required: ['expression'],
     additionalProperties: false,
   },
-  // The sandbox caps the computation (MAX_COMPUTE_MS); this also covers starting its thread.
+  // The sandbox caps the computation (MAX_COMPUTE_MS); this also covers starting its process.
   timeoutMs: 10_000,
 })
 export class CalculatorTool
@@ -43,7 +43,7 @@ export class CalculatorTool
     return this.sandbox.evaluate(expression, ctx.signal);
   }
 
-  /** The thread takes a moment to load: the first call should not wait for it. */
+  /** The process takes a moment to load: the first call should not wait for it. */
   onApplicationBootstrap(): void {
     this.sandbox.warm();
   }

@@ -1,11 +1,10 @@
 /**
- * The calculator's evaluator, run in a worker thread by `CalculatorSandbox`: an expression
+ * The calculator's evaluator, run in a child process by `CalculatorSandbox`: an expression
  * that computes for ever (`f(n) = f(n-1) + f(n-1); f(60)`) or fills memory
- * (`matrixFromFunction([1e5, 1e5], f)`) stalls or kills this thread, never the server.
+ * (`matrixFromFunction([1e5, 1e5], f)`) stalls or kills this process, never the server.
  * Plain, erasable TypeScript only: tests load it through Node's type stripping.
  */
 import { createRequire } from 'node:module';
-import { parentPort } from 'node:worker_threads';
 import type * as MathJs from 'mathjs';
 
 // mathjs' single-file build: a thread starts in a tenth of the time its module tree takes.
@@ -75,8 +74,10 @@ function run(expression: string): { result: string } | { error: string } {
   };
 }
 
-parentPort?.on('message', ({ id, expression }: CalculatorJob) => {
-  parentPort?.postMessage({ id, ...run(expression) } satisfies CalculatorReply);
+process.on('message', ({ id, expression }: CalculatorJob) => {
+  process.send?.({ id, ...run(expression) } satisfies CalculatorReply);
 });
+// Gone with the server, however it ended.
+process.on('disconnect', () => process.exit(0));
 // Jobs are timed from here: loading is not the expression's fault.
-parentPort?.postMessage({ ready: true } satisfies CalculatorReply);
+process.send?.({ ready: true } satisfies CalculatorReply);
