@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { RequestLoggerMiddleware } from './logging/request-logger.middleware.js';
-import { refuseDeclaredOversize } from './protocol/body-limit.js';
+import { jsonBody } from './protocol/json-body.js';
 import { bodyLimitBytes, serverConfig, type ServerConfig } from './protocol/server.config.js';
 
 /** Builds the app as `main.ts` runs it; tests and embedders use the same path. */
@@ -23,12 +23,10 @@ export async function createApp(options: AppOptions = {}): Promise<NestExpressAp
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const server = app.get<ServerConfig>(serverConfig.KEY);
-  const limit = bodyLimitBytes(server);
   // First: every response gets its x-request-id and log line, a refused body's included.
   const requestLogger = app.get(RequestLoggerMiddleware);
   app.use(requestLogger.use.bind(requestLogger));
-  app.use(refuseDeclaredOversize(limit));
-  app.useBodyParser('json', { limit });
+  app.use(jsonBody(bodyLimitBytes(server)));
   app.disable('x-powered-by');
   // ETags hash every JSON body; API responses are never revalidated.
   app.set('etag', false);

@@ -11,6 +11,7 @@ import { ClientErrors } from './client-errors.js';
 import { collectEvents } from './completion-events.js';
 import { newCompletionMeta } from './completion-meta.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
+import { sendJson } from './json-response.js';
 import { writeSse } from './sse-writer.js';
 
 @Controller('v1')
@@ -71,7 +72,7 @@ export class ChatCompletionsController {
       return;
     }
     const result = await collectEvents(events, reportUsage);
-    res.json({
+    sendJson(res, 200, {
       id: meta.id,
       object: 'chat.completion',
       created: meta.created,

@@ -27,10 +27,7 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof TemplatesError) return mapTemplates(error);
   if (error instanceof AuthError) return mapAuth(error);
   if (error instanceof StorageError) return mapStorage(error);
-  // Nest wraps body-parser's http-errors in an HttpException; the cause says what failed.
-  if (error instanceof HttpException && isHttpError(error.cause)) return mapHttpError(error.cause);
   if (error instanceof HttpException) return mapHttpException(error);
-  if (isHttpError(error)) return mapHttpError(error);
   return serverError();
 }
 
@@ -42,6 +39,10 @@ function mapProtocol(e: ProtocolError): MappedError {
       return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
     case ProtocolErrorCode.BODY_TOO_LARGE:
       return openAiError(413, INVALID, e.message, 'request_too_large');
+    case ProtocolErrorCode.INVALID_JSON:
+      return openAiError(400, INVALID, e.message, 'invalid_json');
+    case ProtocolErrorCode.UNSUPPORTED_MEDIA_TYPE:
+      return openAiError(415, INVALID, e.message, 'unsupported_media_type');
   }
 }
 
@@ -169,48 +170,6 @@ function mapHttpException(e: HttpException): MappedError {
   if (status === 404) return openAiError(404, INVALID, e.message, 'not_found');
   if (status >= 500) return serverError();
   return openAiError(status, INVALID, e.message, null);
-}
-
-interface HttpError {
-  status: number;
-  type?: string;
-  expose?: boolean;
-  message: string;
-}
-
-/** body-parser raises `http-errors` (status + type), before any Nest code runs. */
-function isHttpError(error: unknown): error is HttpError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<HttpError>).status === 'number' &&
-    typeof (error as Partial<HttpError>).expose === 'boolean'
-  );
-}
-
-function mapHttpError(e: HttpError): MappedError {
-  switch (e.type) {
-    case 'entity.parse.failed':
-      return openAiError(
-        400,
-        INVALID,
-        'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
-        'invalid_json',
-      );
-    case 'entity.too.large':
-      return openAiError(
-        413,
-        INVALID,
-        `The request body is too large (limit: ${String((e as { limit?: number }).limit ?? '')} bytes).`,
-        'request_too_large',
-      );
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return openAiError(415, INVALID, e.message, 'unsupported_media_type');
-    default:
-      return e.status < 500 && e.expose
-        ? openAiError(e.status, INVALID, e.message, null)
-        : serverError();
-  }
 }
 
 function serverError(): MappedError {

@@ -1,9 +1,10 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientErrors } from './client-errors.js';
+import { sendJson } from './json-response.js';
 
 /**
- * Every error the HTTP layer sees — ours, Nest's own 404s, body-parser failures,
+ * Every error the HTTP layer sees — ours, Nest's own 404s, refused bodies,
  * unexpected exceptions — leaves as OpenAI's error body with the matching status.
  */
 @Catch()
@@ -22,6 +23,6 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
       return;
     }
     if (mapped.headers) res.set(mapped.headers);
-    res.status(mapped.status).json(mapped.body);
+    sendJson(res, mapped.status, mapped.body);
   }
 }

@@ -5,8 +5,12 @@ export enum ProtocolErrorCode {
   INVALID_REQUEST = 'INVALID_REQUEST',
   /** `GET /v1/models/{id}` for a model this service does not offer. */
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
-  /** A declared `Content-Length` over `server.bodyLimit`. */
+  /** A body over `server.bodyLimit` (declared, or found while reading it). */
   BODY_TOO_LARGE = 'BODY_TOO_LARGE',
+  /** A JSON body that does not parse (or a compressed one that does not inflate). */
+  INVALID_JSON = 'INVALID_JSON',
+  /** A JSON body in a charset or content encoding the service does not read. */
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
 }
 
 export class ProtocolError extends CodedError<ProtocolErrorCode> {}

@@ -1,0 +1,135 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AsyncResource } from 'node:async_hooks';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { ProtocolError, ProtocolErrorCode } from './protocol.error.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([\w-]+)"?/i;
+const INFLATERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * Reads a JSON request body into `req.body`, refusing it with a 413 as soon as it passes
+ * `limitBytes` (inflated size, for a compressed body) — a declared `Content-Length` at
+ * once, a chunked upload when the limit is crossed, not after the client has sent it all.
+ * A refused body's remainder is read and dropped so that the client, still sending, gets
+ * its answer. Bodies of other media types are left unread (the route's validation says
+ * what it expects). Replaces body-parser on the hot path: a third of its cost per request.
+ */
+export function jsonBody(limitBytes: number) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!hasBody(req)) return next();
+    if (Number(req.headers['content-length']) > limitBytes) {
+      // Nothing of it is read: the connection cannot carry another request.
+      res.setHeader('Connection', 'close');
+      return next(tooLarge(limitBytes));
+    }
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined || !JSON_TYPE.test(contentType)) return next();
+    const charset = CHARSET.exec(contentType)?.[1].toLowerCase() ?? 'utf-8';
+    if (charset !== 'utf-8' && charset !== 'utf8')
+      return next(unsupported(`Unsupported charset "${charset}": send the body as UTF-8.`));
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const inflate = encoding === 'identity' ? undefined : INFLATERS[encoding];
+    if (encoding !== 'identity' && !inflate)
+      return next(unsupported(`Unsupported content encoding "${encoding}".`));
+    // Bound: the rest of the request runs in the context it came with (its log's reqId),
+    // not in the context of the socket's last data event.
+    read(
+      req,
+      inflate?.(),
+      limitBytes,
+      AsyncResource.bind((outcome: Outcome) => {
+        if ('error' in outcome) return next(outcome.error);
+        try {
+          req.body = parseObjectOrArray(outcome.text);
+        } catch {
+          return next(invalidJson());
+        }
+        next();
+      }),
+    );
+  };
+}
+
+/** Whether the request says it carries a body (as Node frames it). */
+function hasBody(req: Request): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined
+  );
+}
+
+type Outcome = { text: string } | { error: ProtocolError };
+
+/**
+ * Reads the body (through `inflater` when compressed) up to `limitBytes`. `done` is not
+ * called when the client goes away mid-upload: there is no one left to answer.
+ */
+function read(
+  req: Request,
+  inflater: Transform | undefined,
+  limitBytes: number,
+  done: (outcome: Outcome) => void,
+): void {
+  const source = inflater ? req.pipe(inflater) : req;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let settled = false;
+  const settle = (outcome?: Outcome): void => {
+    if (settled) return;
+    settled = true;
+    source.off('data', onData).off('end', onEnd);
+    if (inflater) {
+      req.unpipe(inflater);
+      inflater.destroy();
+    }
+    if (!outcome) return;
+    // What is left of a refused body is read and dropped as it comes: the client, maybe
+    // still sending, gets its answer meanwhile, and the connection stays usable.
+    if ('error' in outcome) req.resume();
+    done(outcome);
+  };
+  const onData = (chunk: Buffer): void => {
+    length += chunk.length;
+    if (length <= limitBytes) chunks.push(chunk);
+    else settle({ error: tooLarge(limitBytes) });
+  };
+  const onEnd = (): void => settle({ text: Buffer.concat(chunks, length).toString() });
+  source.on('data', onData).on('end', onEnd);
+  // A client gone mid-upload.
+  req.once('error', () => settle());
+  // Stays on after settling: a destroyed inflater may still err, with no one else to tell.
+  inflater?.on('error', () =>
+    settle({ error: invalidJson('The request body could not be decompressed.') }),
+  );
+}
+
+/** `JSON.parse`, as strict as body-parser: only an object or an array at the top. */
+function parseObjectOrArray(text: string): unknown {
+  if (text.length === 0) return {};
+  const first = /\S/.exec(text)?.[0];
+  if (first !== '{' && first !== '[') throw new SyntaxError('not an object or an array');
+  return JSON.parse(text);
+}
+
+function tooLarge(limitBytes: number): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.BODY_TOO_LARGE,
+    `The request body is too large (limit: ${limitBytes} bytes).`,
+  );
+}
+
+function invalidJson(
+  message = 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.INVALID_JSON, message);
+}
+
+function unsupported(message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
+}
