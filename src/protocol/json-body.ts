@@ -38,13 +38,11 @@ export function jsonBody(limitBytes: number) {
     const inflate = encoding === 'identity' ? undefined : INFLATERS[encoding];
     if (encoding !== 'identity' && !inflate)
       return next(unsupported(`Unsupported content encoding "${encoding}".`));
-    // Bound: the rest of the request runs in the context it came with (its log's reqId),
-    // not in the context of the socket's last data event.
-    read(
-      req,
-      inflate?.(),
-      limitBytes,
-      AsyncResource.bind((outcome: Outcome) => {
+    // The rest of the request runs in the async context it came with (its log's reqId), not
+    // in that of the socket's last data event (runInAsyncScope: `bind` costs several times more).
+    const context = new AsyncResource('JSON_BODY');
+    read(req, inflate?.(), limitBytes, (outcome) =>
+      context.runInAsyncScope(() => {
         if ('error' in outcome) return next(outcome.error);
         try {
           req.body = parseObjectOrArray(outcome.text);
