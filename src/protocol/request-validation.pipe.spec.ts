@@ -35,7 +35,7 @@ const samples: Record<string, unknown>[] = [
     n: 1,
     stop: ['END'],
     seed: 42,
-    logprobs: false,
+    logprobs: true,
     top_logprobs: 2,
     reasoning_effort: 'low',
     parallel_tool_calls: true,
@@ -193,5 +193,44 @@ describe('RequestValidationPipe fast path', () => {
     await expect(
       pipe.transform({ model: 'm', messages: [{ role: 'user', content: 5 }] }, body),
     ).rejects.toMatchObject({ param: 'messages[0].content' });
+  });
+
+  it('names the element of an array that is not an object', async () => {
+    const pipe = new RequestValidationPipe();
+    const hi = { role: 'user', content: 'hi' };
+    for (const [messages, param] of [
+      [[null], 'messages[0]'],
+      [[hi, 5], 'messages[1]'],
+      [[hi, hi, 'x'], 'messages[2]'],
+    ] as const) {
+      await expect(pipe.transform({ model: 'm', messages }, body)).rejects.toMatchObject({
+        param,
+        message: `Invalid '${param}': must be an object`,
+      });
+    }
+  });
+
+  it('takes top_logprobs only with logprobs: true, as the spec says', async () => {
+    const pipe = new RequestValidationPipe();
+    const ask = (fields: object) => ({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      ...fields,
+    });
+    for (const fields of [{ top_logprobs: 3 }, { top_logprobs: 3, logprobs: false }]) {
+      expect(fast(ask(fields))).toBe(false);
+      await expect(pipe.transform(ask(fields), body)).rejects.toMatchObject({
+        param: 'top_logprobs',
+        message: "Invalid 'top_logprobs': logprobs must be set to true when top_logprobs is used",
+      });
+    }
+    for (const fields of [
+      { top_logprobs: 3, logprobs: true },
+      { top_logprobs: 0 },
+      { top_logprobs: null },
+    ]) {
+      expect(fast(ask(fields))).toBe(true);
+      await expect(pipe.transform(ask(fields), body)).resolves.toBeDefined();
+    }
   });
 });

@@ -15,7 +15,8 @@ export const DTO_VALIDATION: ValidationPipeOptions = {
   whitelist: true,
   forbidNonWhitelisted: false,
   stopAtFirstError: true,
-  validationError: { target: false, value: false },
+  // Values: to name the element of an array that is not an object (`messages[2]`).
+  validationError: { target: false, value: true },
   exceptionFactory: (errors) => {
     const { path, message } = firstFault(errors[0]);
     return new ProtocolError(
@@ -95,7 +96,15 @@ function firstFault(error: ValidationError, prefix = ''): { path: string; messag
     : prefix
       ? `${prefix}.${error.property}`
       : error.property;
-  const constraint = error.constraints && Object.values(error.constraints)[0];
+  // class-validator blames the whole array for an element that is not an object.
+  const constraints = error.constraints ?? {};
+  if ((constraints.isObject || constraints.nestedValidation) && Array.isArray(error.value)) {
+    const at = (error.value as unknown[]).findIndex(
+      (v) => typeof v !== 'object' || v === null || Array.isArray(v),
+    );
+    if (at >= 0) return { path: `${path}[${at}]`, message: 'must be an object' };
+  }
+  const constraint = Object.values(constraints)[0];
   if (constraint) return { path, message: constraint };
   const child = error.children?.[0];
   if (child) return firstFault(child, path);

@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import type { ResponseFormat, ToolChoice } from '../../common/chat.types.js';
 import { ChatMessageDto } from './chat-message.dto.js';
-import { IsStop, IsToolChoice, IsUserField } from './message-content.validator.js';
+import { IsStop, IsToolChoice, IsUserField, IsWithLogprobs } from './message-content.validator.js';
 
 class FunctionDefinitionDto {
   @Matches(/^[a-zA-Z0-9_.-]{1,64}$/, {
@@ -196,6 +196,7 @@ export class ChatCompletionRequestDto {
   @IsInt()
   @Min(0)
   @Max(20)
+  @IsWithLogprobs()
   top_logprobs?: number | null;
 
   @IsOptional()

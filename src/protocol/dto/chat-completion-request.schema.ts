@@ -110,6 +110,9 @@ const tool = {
 export const chatCompletionRequestSchema = {
   type: 'object',
   required: ['model', 'messages'],
+  // top_logprobs (above 0) only with logprobs: true.
+  if: { required: ['top_logprobs'], properties: { top_logprobs: { type: 'integer', minimum: 1 } } },
+  then: { required: ['logprobs'], properties: { logprobs: { const: true } } },
   properties: {
     model: { type: 'string', minLength: 1 },
     messages: { type: 'array', minItems: 1, items: message },

@@ -113,3 +113,18 @@ export function IsUserField(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+/** `top_logprobs` asks for alternatives to tokens whose log probabilities were asked for. */
+export function IsWithLogprobs(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isWithLogprobs',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'logprobs must be set to true when top_logprobs is used', ...options },
+      validator: {
+        validate: (value: unknown, args) =>
+          !value || (args?.object as { logprobs?: unknown }).logprobs === true,
+      },
+    });
+}
