@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +36,64 @@ async function startHttpMcp(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server };
 }
 
+/**
+ * The fixture over streamable HTTP with sessions, as most HTTP MCP servers run; `forget`
+ * drops them all, as a restarted server would have.
+ */
+async function startStatefulHttpMcp(): Promise<{
+  url: string;
+  server: Server;
+  sessions: Map<string, StreamableHTTPServerTransport>;
+  forget: () => void;
+}> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const server = createServer((req, res) => {
+    const id = req.headers['mcp-session-id'];
+    let transport = typeof id === 'string' ? sessions.get(id) : undefined;
+    if (id !== undefined && !transport) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32001, message: 'Session not found' },
+        }),
+      );
+      return;
+    }
+    if (!transport) {
+      const fresh = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sid) => void sessions.set(sid, fresh),
+      });
+      transport = fresh;
+      void buildFixtureServer()
+        .connect(fresh)
+        .then(() => fresh.handleRequest(req, res));
+      return;
+    }
+    void transport.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const forget = (): void => {
+    for (const transport of sessions.values()) void transport.close();
+    sessions.clear();
+  };
+  return { url, server, sessions, forget };
+}
+
 /** MCP servers from config become ordinary tools named `<server>.<tool>` that the agent can call. */
 describe('MCP tool sources', () => {
   let fake: OpenAiFake;
   let app: TestApp;
   let http: { url: string; server: Server };
+  let stateful: Awaited<ReturnType<typeof startStatefulHttpMcp>>;
 
   beforeAll(async () => {
     fake = await startOpenAiFake();
     http = await startHttpMcp();
+    stateful = await startStatefulHttpMcp();
     app = await startApp({
       env: { NODE_ENV: 'test', MCP_TOKEN: TOKEN },
       config: {
@@ -54,6 +104,7 @@ describe('MCP tool sources', () => {
           mcpServers: [
             { name: 'fixture', command: process.execPath, args: [FIXTURE] },
             { name: 'remote', url: http.url, bearerToken: { secret: 'mcp_token' } },
+            { name: 'sessions', url: stateful.url },
             {
               name: 'crashing',
               command: process.execPath,
@@ -70,8 +121,10 @@ describe('MCP tool sources', () => {
   afterAll(async () => {
     await app.close();
     await fake.close();
-    http.server.closeAllConnections();
-    await new Promise((resolve) => http.server.close(resolve));
+    for (const { server } of [http, stateful]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   const upstream = (from: number): Upstream[] =>
@@ -148,6 +201,31 @@ describe('MCP tool sources', () => {
     });
     expect(upstream(from)[0].tools?.map((t) => t.function.name)).toEqual(['remote__add']);
     expect(tools(upstream(from)[1].messages)).toEqual(['42']);
+  });
+
+  it('opens a new session with an HTTP server that no longer knows its own, and the call goes through', async () => {
+    const add = async (): Promise<string[]> => {
+      const from = fake.requests.length;
+      fake.script(
+        { toolCalls: [{ name: 'sessions__add', arguments: { a: 40, b: 2 } }] },
+        { text: '42' },
+      );
+      await app.client.chat.completions.create({
+        model: 'urn:mvp:agent:connector=fake:toolset=sessions.add',
+        messages: [{ role: 'user', content: 'add' }],
+      });
+      return tools(upstream(from)[1].messages);
+    };
+    expect(await add()).toEqual(['42']);
+    const [before] = stateful.sessions.keys();
+
+    stateful.forget();
+    expect(await add()).toEqual(['42']);
+    expect([...stateful.sessions.keys()]).not.toContain(before);
+    expect(stateful.sessions.size).toBe(1);
+    const lines = app.logs.entries().map((e) => String(e.msg));
+    expect(lines).toContain('MCP server sessions no longer knows the session; opening a new one');
+    expect(lines).not.toContain('MCP server sessions closed the connection; its tools are gone');
   });
 
   it('leaves a failed server’s tools out of configured toolsets, and refuses them when named directly', async () => {

@@ -7,7 +7,10 @@ import {
 } from '@nestjs/common';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ToolListChangedNotificationSchema,
@@ -35,13 +38,17 @@ interface Connection {
  * Tools of the Model Context Protocol servers in `tools.mcpServers`, registered as
  * `<server>.<tool>` (shown to models as `<server>__<tool>`, which provider APIs accept).
  * A server that fails to start is logged and its tools are absent; the service still boots.
- * A server that failed or went away is started again (`restartDelayMs`, backing off).
+ * A server that failed or went away is started again (`restartDelayMs`, backing off); an
+ * HTTP server that no longer knows the session (restarted, or it expired it) gets a new one
+ * on the call that found out, which is then sent again.
  */
 @Injectable()
 export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('McpTools');
   private readonly connections = new Map<string, Connection>();
   private readonly restarts = new Map<string, NodeJS.Timeout>();
+  /** New sessions being opened, by server: the calls that found the old one gone share it. */
+  private readonly reconnecting = new Map<string, Promise<Client>>();
   private closing = false;
 
   constructor(
@@ -209,7 +216,7 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
           description: tool.description ?? tool.title ?? '',
           parameters: tool.inputSchema as JsonSchema,
           source,
-          run: (args, ctx) => this.call(client, tool.name, args, ctx),
+          run: (args, ctx) => this.call(server, client, tool.name, args, ctx),
         });
         registered++;
       } catch (error) {
@@ -221,17 +228,56 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
     return registered;
   }
 
+  /** A new session with an HTTP server that lost `stale`'s; its tools are listed again. */
+  private reconnect(server: McpServerConfig, stale: Client): Promise<Client> {
+    const current = this.connections.get(server.name)?.client;
+    if (current && current !== stale) return Promise.resolve(current);
+    let pending = this.reconnecting.get(server.name);
+    if (!pending) {
+      pending = (async () => {
+        this.logger.warn(
+          `MCP server ${server.name} no longer knows the session; opening a new one`,
+        );
+        this.connections.delete(server.name);
+        // Closed on purpose: not a server that went away (no restart timer).
+        stale.onclose = undefined;
+        await stale.close().catch(() => undefined);
+        await this.start(server);
+        const fresh = this.connections.get(server.name)?.client;
+        if (!fresh) throw new ToolError(`MCP server '${server.name}' is unavailable`);
+        return fresh;
+      })().finally(() => this.reconnecting.delete(server.name));
+      this.reconnecting.set(server.name, pending);
+    }
+    return pending;
+  }
+
   private async call(
+    server: McpServerConfig,
     client: Client,
     name: string,
     args: Record<string, unknown>,
     ctx: ToolContext,
   ): Promise<string> {
     // The executor enforces the timeout through the signal; the SDK's own must not be shorter.
-    const result = (await client.callTool({ name, arguments: args }, undefined, {
-      signal: ctx.signal,
-      timeout: ctx.timeoutMs,
-    })) as CallToolResult;
+    const options = { signal: ctx.signal, timeout: ctx.timeoutMs };
+    let result: CallToolResult;
+    try {
+      result = (await client.callTool(
+        { name, arguments: args },
+        undefined,
+        options,
+      )) as CallToolResult;
+    } catch (error) {
+      // MCP's streamable HTTP: 404 is the server saying it does not know the session.
+      if (!(error instanceof StreamableHTTPError && error.code === 404)) throw error;
+      const fresh = await this.reconnect(server, client);
+      result = (await fresh.callTool(
+        { name, arguments: args },
+        undefined,
+        options,
+      )) as CallToolResult;
+    }
     const text = result.content
       .map((part) => {
         switch (part.type) {
