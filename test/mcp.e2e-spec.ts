@@ -49,7 +49,7 @@ async function startStatefulHttpMcp(): Promise<{
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const server = createServer((req, res) => {
     const id = req.headers['mcp-session-id'];
-    let transport = typeof id === 'string' ? sessions.get(id) : undefined;
+    const transport = typeof id === 'string' ? sessions.get(id) : undefined;
     if (id !== undefined && !transport) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(
@@ -66,7 +66,6 @@ async function startStatefulHttpMcp(): Promise<{
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (sid) => void sessions.set(sid, fresh),
       });
-      transport = fresh;
       void buildFixtureServer()
         .connect(fresh)
         .then(() => fresh.handleRequest(req, res));
