@@ -102,6 +102,89 @@ describe.each(stores)('%s store', (_name, make) => {
       Array.from({ length: 50 }, (_, i) => i + 1),
     );
   });
+
+  it('adds to several counters of one key at once and reads them all back', async () => {
+    expect(await store.getFields('fields')).toEqual(new Map());
+    await store.incrementFields(
+      'fields',
+      new Map([
+        ['requests:echo:alice', 1],
+        ['input', 20],
+      ]),
+      5000,
+    );
+    await store.incrementFields(
+      'fields',
+      new Map([
+        ['requests:echo:alice', 2],
+        ['output', 7],
+      ]),
+      5000,
+    );
+    expect(await store.getFields('fields')).toEqual(
+      new Map([
+        ['requests:echo:alice', 3],
+        ['input', 20],
+        ['output', 7],
+      ]),
+    );
+  });
+
+  it('keeps counters alive while written, and restarts them from zero once expired', async () => {
+    await store.incrementFields('living', new Map([['a', 1]]), 300);
+    await sleep(200);
+    // Each write moves the whole key's expiry, fields not written this time included.
+    await store.incrementFields('living', new Map([['b', 1]]), 300);
+    await sleep(200);
+    expect(await store.getFields('living')).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 1],
+      ]),
+    );
+    await sleep(200);
+    expect(await store.getFields('living')).toEqual(new Map());
+    await store.incrementFields('living', new Map([['b', 5]]), 300);
+    expect(await store.getFields('living')).toEqual(new Map([['b', 5]]));
+  });
+
+  it('adds counters atomically under concurrency', async () => {
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        store.incrementFields(
+          'busy-fields',
+          new Map([
+            ['x', 1],
+            ['y', 3],
+          ]),
+          5000,
+        ),
+      ),
+    );
+    expect(await store.getFields('busy-fields')).toEqual(
+      new Map([
+        ['x', 50],
+        ['y', 150],
+      ]),
+    );
+  });
+});
+
+describe('redis store counters', () => {
+  const store = (): RedisStore =>
+    new RedisStore({ url: REDIS_URL, keyPrefix: `test:${randomUUID()}:`, commandTimeoutMs: 2000 });
+
+  it('fails with a StorageError when Redis refuses a command of the transaction', async () => {
+    const redis = store();
+    try {
+      await redis.set('plain', 'not a hash');
+      await expect(
+        redis.incrementFields('plain', new Map([['a', 1]]), 1000),
+      ).rejects.toBeInstanceOf(StorageError);
+    } finally {
+      await redis.onApplicationShutdown();
+    }
+  });
 });
 
 describe('redis store without a reachable Redis', () => {

@@ -8,7 +8,8 @@ export interface CounterState {
 /**
  * The state every replica must agree on (rate-limit windows, usage counters, later
  * sessions and conversations), behind one small interface with per-key expiry. Keys are
- * namespaced by the caller (`rl:…`, `tpm:…`); the driver adds the configured prefix.
+ * namespaced by the caller (`rl:…`, `tpm:…`); the driver adds the configured prefix. A key
+ * holds either a value (`get`/`set`/`increment`) or named counters (`…Fields`), never both.
  */
 export abstract class KeyValueStore {
   abstract get(key: string): Promise<string | undefined>;
@@ -24,4 +25,19 @@ export abstract class KeyValueStore {
    * `by = 0` reads the window, starting it if needed.
    */
   abstract increment(key: string, by: number, ttlMs: number): Promise<CounterState>;
+
+  /**
+   * Adds each increment (a whole number) to the counter of that name under `key` (0 when
+   * absent) in one atomic step — no reader sees some increments without the others — and
+   * makes the key live `ttlMs` from now: a key written again lives on, one left alone
+   * expires with all its counters.
+   */
+  abstract incrementFields(
+    key: string,
+    increments: ReadonlyMap<string, number>,
+    ttlMs: number,
+  ): Promise<void>;
+
+  /** Every counter under `key` by name (empty when the key is absent or expired). */
+  abstract getFields(key: string): Promise<Map<string, number>>;
 }

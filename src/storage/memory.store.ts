@@ -7,11 +7,18 @@ interface Entry {
   expiresAt: number;
 }
 
+interface Counters {
+  fields: Map<string, number>;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
 const SWEEP_MS = 60_000;
 
 /** `storage.driver: memory`: state in this process, lost on restart, not shared by replicas. */
 export class MemoryStore extends KeyValueStore implements OnApplicationShutdown {
   private readonly entries = new Map<string, Entry>();
+  private readonly counters = new Map<string, Counters>();
   // Expired entries are also dropped on read; the sweep bounds memory for keys never read again.
   private readonly sweep = setInterval(() => this.evictExpired(), SWEEP_MS).unref();
 
@@ -44,6 +51,26 @@ export class MemoryStore extends KeyValueStore implements OnApplicationShutdown 
     return { value, ttlMs: entry.expiresAt - now };
   }
 
+  async incrementFields(
+    key: string,
+    increments: ReadonlyMap<string, number>,
+    ttlMs: number,
+  ): Promise<void> {
+    const now = Date.now();
+    let counters = this.liveCounters(key, now);
+    if (!counters) {
+      counters = { fields: new Map(), expiresAt: 0 };
+      this.counters.set(key, counters);
+    }
+    for (const [field, by] of increments)
+      counters.fields.set(field, (counters.fields.get(field) ?? 0) + by);
+    counters.expiresAt = now + ttlMs;
+  }
+
+  async getFields(key: string): Promise<Map<string, number>> {
+    return new Map(this.liveCounters(key)?.fields);
+  }
+
   onApplicationShutdown(): void {
     clearInterval(this.sweep);
   }
@@ -57,7 +84,18 @@ export class MemoryStore extends KeyValueStore implements OnApplicationShutdown 
     return entry;
   }
 
+  private liveCounters(key: string, now = Date.now()): Counters | undefined {
+    const counters = this.counters.get(key);
+    if (counters && counters.expiresAt <= now) {
+      this.counters.delete(key);
+      return undefined;
+    }
+    return counters;
+  }
+
   private evictExpired(now = Date.now()): void {
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const [key, counters] of this.counters)
+      if (counters.expiresAt <= now) this.counters.delete(key);
   }
 }

@@ -48,11 +48,52 @@ describe('sqlite store', () => {
     }
   });
 
+  it('keeps named counters across a restart, added to by two connections', async () => {
+    const path = join(fresh(), 'store.sqlite');
+    const one = new SqliteStore({ path, busyTimeoutMs: 1000 });
+    const two = new SqliteStore({ path, busyTimeoutMs: 1000 });
+    await one.incrementFields(
+      'usage:day',
+      new Map([
+        ['requests', 1],
+        ['input', 10],
+      ]),
+      60_000,
+    );
+    await two.incrementFields(
+      'usage:day',
+      new Map([
+        ['requests', 1],
+        ['output', 4],
+      ]),
+      60_000,
+    );
+    one.onApplicationShutdown();
+    two.onApplicationShutdown();
+
+    const again = new SqliteStore({ path, busyTimeoutMs: 1000 });
+    try {
+      expect(await again.getFields('usage:day')).toEqual(
+        new Map([
+          ['requests', 2],
+          ['input', 10],
+          ['output', 4],
+        ]),
+      );
+    } finally {
+      again.onApplicationShutdown();
+    }
+  });
+
   it('fails a statement with a StorageError (the rate limiter then applies onStorageError)', async () => {
     const dir = fresh();
     const store = new SqliteStore({ path: join(dir, 'store.sqlite'), busyTimeoutMs: 1000 });
     store.onApplicationShutdown();
     await expect(store.increment('k', 1, 1000)).rejects.toBeInstanceOf(StorageError);
     await expect(store.get('k')).rejects.toBeInstanceOf(StorageError);
+    await expect(store.incrementFields('k', new Map([['a', 1]]), 1000)).rejects.toBeInstanceOf(
+      StorageError,
+    );
+    await expect(store.getFields('k')).rejects.toBeInstanceOf(StorageError);
   });
 });

@@ -11,7 +11,15 @@ CREATE TABLE IF NOT EXISTS kv (
   value TEXT NOT NULL,
   expires_at INTEGER -- epoch ms; NULL: no expiry
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;`;
+CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS kv_fields (
+  key TEXT NOT NULL,
+  field TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, -- epoch ms, the same for every field of a key
+  PRIMARY KEY (key, field)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_fields_expires_at ON kv_fields (expires_at);`;
 
 /**
  * One statement, so the read-modify-write is atomic without a transaction. In the upsert,
@@ -45,7 +53,16 @@ export interface SqliteStoreOptions {
 export class SqliteStore extends KeyValueStore implements OnApplicationShutdown {
   private readonly db: DatabaseSync;
   private readonly statements: Record<
-    'get' | 'set' | 'delete' | 'increment' | 'sweep',
+    | 'get'
+    | 'set'
+    | 'delete'
+    | 'increment'
+    | 'sweep'
+    | 'dropExpiredFields'
+    | 'incrementField'
+    | 'expireFields'
+    | 'getFields'
+    | 'sweepFields',
     StatementSync
   >;
   private readonly sweep: NodeJS.Timeout;
@@ -75,8 +92,22 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
         delete: this.db.prepare('DELETE FROM kv WHERE key = ?'),
         increment: this.db.prepare(INCREMENT),
         sweep: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
+        dropExpiredFields: this.db.prepare(
+          'DELETE FROM kv_fields WHERE key = ? AND expires_at <= ?',
+        ),
+        incrementField: this.db.prepare(
+          'INSERT INTO kv_fields (key, field, value, expires_at) VALUES (?, ?, ?, ?) ' +
+            'ON CONFLICT (key, field) DO UPDATE SET value = value + excluded.value',
+        ),
+        expireFields: this.db.prepare('UPDATE kv_fields SET expires_at = ? WHERE key = ?'),
+        getFields: this.db.prepare(
+          'SELECT field, value FROM kv_fields WHERE key = ? AND expires_at > ?',
+        ),
+        sweepFields: this.db.prepare('DELETE FROM kv_fields WHERE expires_at <= ?'),
       };
-      this.statements.sweep.run(Date.now());
+      const now = Date.now();
+      this.statements.sweep.run(now);
+      this.statements.sweepFields.run(now);
     } catch (error) {
       this.db.close();
       throw error;
@@ -108,6 +139,38 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
     return { value: Number(row?.value), ttlMs: Number(row?.expires_at) - now };
   }
 
+  /**
+   * One transaction: counters of an expired key are dropped first (they restart from zero,
+   * as in Redis), then every field is added and the key's expiry moved. BEGIN IMMEDIATE takes
+   * the write lock up front, so another process's writer makes it wait, never fail midway.
+   */
+  async incrementFields(
+    key: string,
+    increments: ReadonlyMap<string, number>,
+    ttlMs: number,
+  ): Promise<void> {
+    const now = Date.now();
+    const expiresAt = now + Math.trunc(ttlMs);
+    this.run(() => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.statements.dropExpiredFields.run(key, now);
+        for (const [field, by] of increments)
+          this.statements.incrementField.run(key, field, by, expiresAt);
+        this.statements.expireFields.run(expiresAt, key);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async getFields(key: string): Promise<Map<string, number>> {
+    const rows = this.run(() => this.statements.getFields.all(key, Date.now()));
+    return new Map(rows.map((row) => [String(row.field), Number(row.value)]));
+  }
+
   onApplicationShutdown(): void {
     clearInterval(this.sweep);
     if (this.db.isOpen) this.db.close();
@@ -115,7 +178,9 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
 
   private evictExpired(): void {
     try {
-      this.statements.sweep.run(Date.now());
+      const now = Date.now();
+      this.statements.sweep.run(now);
+      this.statements.sweepFields.run(now);
     } catch {
       // A store that fails here fails the next request too, which reports it.
     }
