@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { UsageRecorder } from '../common/usage-recorder.js';
 import { serverConfig } from '../protocol/server.config.js';
 import { RouterModule } from '../router/router.module.js';
 import { secretsConfig } from '../secrets/secrets.config.js';
@@ -13,11 +12,13 @@ import { RateLimitGuard } from './rate-limit.guard.js';
 import { rateLimitConfig } from './rate-limit.config.js';
 import { StoreThrottlerStorage } from './store-throttler-storage.js';
 import { TokenLedger } from './token-ledger.js';
+import { UsageAccess } from './usage-access.service.js';
 
 /**
  * Who may call, which OLs each caller may use, and how fast (C12): the API-key guard, then
  * the rate-limit guard, in front of every route not marked `@Public()`. Global so the
- * protocol layer can filter `/v1/models` and report usage without importing it.
+ * protocol layer can filter `/v1/models` and usage, and sessions can feed the token windows,
+ * without importing it.
  */
 @Global()
 @Module({
@@ -30,7 +31,7 @@ import { TokenLedger } from './token-ledger.js';
     ApiKeyStore,
     ModelAccess,
     TokenLedger,
-    { provide: UsageRecorder, useExisting: TokenLedger },
+    UsageAccess,
     // The guard builds its throttlers from `rateLimit` config; only the storage is the module's.
     { provide: nestThrottler.getOptionsToken(), useValue: { throttlers: [] } },
     { provide: nestThrottler.getStorageToken(), useClass: StoreThrottlerStorage },
@@ -38,6 +39,6 @@ import { TokenLedger } from './token-ledger.js';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [ModelAccess, UsageRecorder],
+  exports: [ModelAccess, TokenLedger, UsageAccess],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Usage } from '../common/chat.types.js';
-import { getCaller } from '../common/request-caller.js';
+import { getCaller, setCaller } from '../common/request-caller.js';
 import { UsageRecorder } from '../common/usage-recorder.js';
 import { annotateRequestLog } from '../logging/request-log.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
@@ -42,14 +42,17 @@ export class ChatCompletionsController {
       if (!res.writableFinished) abort.abort();
     });
     const request = toChatRequest(body);
-    const caller = getCaller(req);
-    const endUser = caller.endUser ?? request.user;
+    const authenticated = getCaller(req);
+    const endUser = authenticated.endUser ?? request.user;
+    const caller = endUser ? { ...authenticated, endUser } : authenticated;
+    // Usage is recorded against the end user the OL saw.
+    setCaller(req, caller);
     const events = this.orchestration.run(request, {
       logic: resolved.logic,
       params: resolved.params,
       urn: resolved.urn,
       requestId: String(req.id),
-      caller: endUser ? { ...caller, endUser } : caller,
+      caller,
       signal: abort.signal,
       annotate: (fields) => annotateRequestLog(res, fields),
       stream,

@@ -1,13 +1,30 @@
 import { Module } from '@nestjs/common';
+import { TokenLedger } from '../auth/token-ledger.js';
+import { FanOutUsageRecorder } from '../common/fan-out-usage-recorder.js';
+import { UsageRecorder } from '../common/usage-recorder.js';
 import { ConversationStore } from './conversation-store.js';
 import { conversationsConfig } from './conversations.config.js';
+import { UsageLedger } from './usage-ledger.js';
+import { usageConfig } from './usage.config.js';
 
 /**
- * Sessions (C9): the state an OL keeps per conversation (`ctx.conversation`). Who calls is
- * the auth guard's (`ctx.caller`), usage the token ledger's, the workspace the tools'.
+ * Sessions (C9): the usage ledger per user (9a) and the state an OL keeps per conversation
+ * (9c, `ctx.conversation`). Who calls is the auth guard's (`ctx.caller`), the workspace the
+ * tools'. Each call's usage goes to the ledger and to the rate limiter's token windows.
  */
 @Module({
-  providers: [conversationsConfig.provider(), ConversationStore],
-  exports: [ConversationStore],
+  providers: [
+    conversationsConfig.provider(),
+    ConversationStore,
+    usageConfig.provider(),
+    UsageLedger,
+    {
+      provide: UsageRecorder,
+      inject: [TokenLedger, UsageLedger],
+      useFactory: (tokens: TokenLedger, usage: UsageLedger): UsageRecorder =>
+        new FanOutUsageRecorder([tokens, usage]),
+    },
+  ],
+  exports: [ConversationStore, UsageLedger, UsageRecorder],
 })
 export class SessionModule {}
