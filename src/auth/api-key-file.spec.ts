@@ -18,6 +18,7 @@ describe('parseKeyFile', () => {
       tier: 'default',
       disabled: false,
       trustForwardedUser: false,
+      admin: false,
     });
     expect(parsed.keys[0].digest.equals(sha256('k1'))).toBe(true);
   });

@@ -55,6 +55,11 @@ export class ApiKeyEntry {
   @IsOptional()
   @IsBoolean()
   trustForwardedUser?: boolean;
+
+  /** May read every user's usage (`GET /v1/organization/usage/completions`), not only its own. */
+  @IsOptional()
+  @IsBoolean()
+  admin?: boolean;
 }
 
 /** A usable key: only the digest of the secret is kept in memory. */
@@ -66,6 +71,7 @@ export interface ApiKey {
   tier: string;
   disabled: boolean;
   trustForwardedUser: boolean;
+  admin: boolean;
 }
 
 export type ParsedKeyFile =
@@ -146,6 +152,7 @@ export function parseKeyFile(content: string, tiers?: ReadonlySet<string>): Pars
       tier,
       disabled: entry.disabled === true,
       trustForwardedUser: entry.trustForwardedUser === true,
+      admin: entry.admin === true,
     });
   });
   return problems.length ? { ok: false, problems } : { ok: true, keys, plaintext };

@@ -54,6 +54,17 @@ describe('keys:create', () => {
     expect(JSON.parse(readFileSync(jsonFile, 'utf8'))).toHaveLength(1);
   });
 
+  it('marks a key admin when asked, and only then', () => {
+    const file = temp();
+    createKey({ user: 'ops', ols: ['*'], id: 'ops-1', admin: true, file });
+    createKey({ user: 'fay', ols: ['*'], id: 'fay-1', file });
+    const parsed = parseKeyFile(readFileSync(file, 'utf8'));
+    expect(parsed.ok && parsed.keys.map((k) => [k.id, k.admin])).toEqual([
+      ['ops-1', true],
+      ['fay-1', false],
+    ]);
+  });
+
   it('refuses an id already in the file', () => {
     const file = temp();
     createKey({ user: 'erin', ols: ['*'], id: 'dup', file });

@@ -1,8 +1,8 @@
 /**
  * `npm run keys:create -- --user alice --ols 'echo,chat:*' [--tier pro] [--id alice-laptop]
- * [--trust-forwarded-user] [--file /run/secrets/api_keys]`: makes a strong key, prints it
- * once on stdout, and appends only its SHA-256 to the key file (created with mode 600).
- * The running service picks the change up by itself.
+ * [--trust-forwarded-user] [--admin] [--file /run/secrets/api_keys]`: makes a strong key,
+ * prints it once on stdout, and appends only its SHA-256 to the key file (created with mode
+ * 600). The running service picks the change up by itself.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ export interface CreateKeyOptions {
   tier?: string;
   id?: string;
   trustForwardedUser?: boolean;
+  /** May read every user's usage. */
+  admin?: boolean;
   file: string;
 }
 
@@ -34,6 +36,7 @@ export function createKey(options: CreateKeyOptions): { id: string; key: string 
     ols: options.ols,
     ...(options.tier ? { tier: options.tier } : {}),
     ...(options.trustForwardedUser ? { trustForwardedUser: true } : {}),
+    ...(options.admin ? { admin: true } : {}),
   };
   const existing = existsSync(options.file) ? readFileSync(options.file, 'utf8') : '';
   const next = appendEntry(existing, entry);
@@ -85,14 +88,16 @@ function main(argv: string[]): void {
       tier: { type: 'string' },
       id: { type: 'string' },
       'trust-forwarded-user': { type: 'boolean' },
+      admin: { type: 'boolean' },
       file: { type: 'string' },
     },
   });
   if (!values.user || !values.ols) {
     process.stderr.write(
       "usage: npm run keys:create -- --user <user> --ols '<pattern>[,<pattern>…]' [--tier <tier>] [--id <id>]\n" +
-        '         [--trust-forwarded-user] [--file <key file>]\n' +
-        "  --ols '*' allows every OL. The key file defaults to $SECRETS_DIR/api_keys (/run/secrets/api_keys).\n",
+        '         [--trust-forwarded-user] [--admin] [--file <key file>]\n' +
+        "  --ols '*' allows every OL. --admin: the key may read every user's usage.\n" +
+        '  The key file defaults to $SECRETS_DIR/api_keys (/run/secrets/api_keys).\n',
     );
     process.exit(2);
   }
@@ -106,6 +111,7 @@ function main(argv: string[]): void {
     tier: values.tier,
     id: values.id,
     trustForwardedUser: values['trust-forwarded-user'],
+    admin: values.admin,
     file,
   });
   process.stderr.write(

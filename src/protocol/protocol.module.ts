@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { RouterModule } from '../router/router.module.js';
+import { SessionModule } from '../session/session.module.js';
 import { ChatCompletionsController } from './chat-completions.controller.js';
 import { ClientErrors } from './client-errors.js';
 import { HealthController } from './health.controller.js';
@@ -9,11 +10,12 @@ import { ModelsController } from './models.controller.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
 import { RequestValidationPipe } from './request-validation.pipe.js';
 import { serverConfig } from './server.config.js';
+import { UsageController } from './usage.controller.js';
 
 /** The OpenAI-compatible HTTP surface (C1): controllers, DTOs, SSE, the error filter. */
 @Module({
-  imports: [RouterModule, OrchestrationModule],
-  controllers: [ChatCompletionsController, ModelsController, HealthController],
+  imports: [RouterModule, OrchestrationModule, SessionModule],
+  controllers: [ChatCompletionsController, ModelsController, UsageController, HealthController],
   providers: [
     serverConfig.provider(),
     ClientErrors,

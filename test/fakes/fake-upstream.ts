@@ -26,6 +26,8 @@ export interface FakeToolCall {
 export interface FakeUsage {
   input: number;
   output: number;
+  /** Of `input`, served from the provider's prompt cache (OpenAI fake; default 0). */
+  cached?: number;
 }
 
 export interface FakeError {

@@ -106,7 +106,7 @@ async function handle(
     prompt_tokens: plan.usage.input,
     completion_tokens: plan.usage.output,
     total_tokens: plan.usage.input + plan.usage.output,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: plan.usage.cached ?? 0, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,

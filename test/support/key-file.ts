@@ -23,6 +23,7 @@ export interface TestKey {
   tier?: string;
   disabled?: boolean;
   trustForwardedUser?: boolean;
+  admin?: boolean;
 }
 
 /** Writes the `api_keys` secret as the operator would: hashes only, mode 600. */

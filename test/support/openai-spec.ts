@@ -13,10 +13,20 @@ const SPEC_PATH = fileURLToPath(new URL('../spec/openai-openapi.yaml', import.me
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
+interface Spec {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+interface Operation {
+  operationId?: string;
+  responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+
+let spec: Spec | undefined;
+
 function compile(): Ajv {
-  const spec = parse(readFileSync(SPEC_PATH, 'utf8'), { maxAliasCount: -1 }) as {
-    components: { schemas: Record<string, unknown> };
-  };
+  spec ??= parse(readFileSync(SPEC_PATH, 'utf8'), { maxAliasCount: -1 }) as Spec;
   const instance = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
   addFormats(instance);
@@ -62,4 +72,19 @@ export function assertMatchesSpec(name: string, value: unknown): void {
       `${name} does not match OpenAI's spec:\n${JSON.stringify(validate.errors, null, 2)}\n${JSON.stringify(value)}`,
     );
   }
+}
+
+/**
+ * Throws when `value` is not what operation `operationId` (e.g. `usage-completions`) answers
+ * with `status`, as its JSON schema in the spec's `paths` says.
+ */
+export function assertMatchesResponse(operationId: string, value: unknown, status = '200'): void {
+  ajv ??= compile();
+  const operation = Object.values(spec!.paths)
+    .flatMap((methods) => Object.values(methods))
+    .find((op) => op.operationId === operationId);
+  const ref = operation?.responses?.[status]?.content?.['application/json']?.schema?.$ref;
+  const name = ref?.match(/^#\/components\/schemas\/(.+)$/)?.[1];
+  if (!name) throw new Error(`no JSON schema for operation ${operationId}, status ${status}`);
+  assertMatchesSpec(name, value);
 }
