@@ -218,9 +218,26 @@ describe('MCP tool sources', () => {
     expect(await add()).toEqual(['42']);
     const [before] = stateful.sessions.keys();
 
+    // Lost between two runs: the next call finds out, reconnects, and goes through.
     stateful.forget();
     expect(await add()).toEqual(['42']);
     expect([...stateful.sessions.keys()]).not.toContain(before);
+    expect(stateful.sessions.size).toBe(1);
+
+    // Lost within one run: four calls in flight at once find out together and share one
+    // new session, and the run's next step (same toolset) uses that one too.
+    stateful.forget();
+    const from = fake.requests.length;
+    const call = { name: 'sessions__add', arguments: { a: 40, b: 2 } };
+    fake.script({ toolCalls: [call, call, call, call] }, { toolCalls: [call] }, { text: 'done' });
+    const completion = await app.client.chat.completions.create({
+      model: 'urn:mvp:agent:connector=fake:toolset=sessions.add',
+      messages: [{ role: 'user', content: 'add, many times' }],
+    });
+    expect(completion.choices[0].message.content).toContain('done');
+    const [, second, third] = upstream(from);
+    expect(tools(second.messages)).toEqual(['42', '42', '42', '42']);
+    expect(tools(third.messages)).toEqual(['42', '42', '42', '42', '42']);
     expect(stateful.sessions.size).toBe(1);
     const lines = app.logs.entries().map((e) => String(e.msg));
     expect(lines).toContain('MCP server sessions no longer knows the session; opening a new one');

@@ -216,7 +216,8 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
           description: tool.description ?? tool.title ?? '',
           parameters: tool.inputSchema as JsonSchema,
           source,
-          run: (args, ctx) => this.call(server, client, tool.name, args, ctx),
+          // The client is looked up per call: a toolset outlives a reconnection.
+          run: (args, ctx) => this.call(server, tool.name, args, ctx),
         });
         registered++;
       } catch (error) {
@@ -228,55 +229,64 @@ export class McpToolSource implements OnModuleInit, OnApplicationShutdown {
     return registered;
   }
 
-  /** A new session with an HTTP server that lost `stale`'s; its tools are listed again. */
+  /** The server's current client, once a reconnection in progress is done. */
+  private async clientOf(server: McpServerConfig): Promise<Client> {
+    const pending = this.reconnecting.get(server.name);
+    const client = pending ? await pending : this.connections.get(server.name)?.client;
+    if (!client) throw new ToolError(`MCP server '${server.name}' is unavailable`);
+    return client;
+  }
+
+  /**
+   * A new session with an HTTP server that lost `stale`'s; its tools are listed again. The
+   * stale client is closed only once the new one is up: calls still in flight on it get
+   * their own 404 (the server ran none of them) and join this reconnection.
+   */
   private reconnect(server: McpServerConfig, stale: Client): Promise<Client> {
+    const pending = this.reconnecting.get(server.name);
+    if (pending) return pending;
     const current = this.connections.get(server.name)?.client;
     if (current && current !== stale) return Promise.resolve(current);
-    let pending = this.reconnecting.get(server.name);
-    if (!pending) {
-      pending = (async () => {
-        this.logger.warn(
-          `MCP server ${server.name} no longer knows the session; opening a new one`,
-        );
-        this.connections.delete(server.name);
-        // Closed on purpose: not a server that went away (no restart timer).
-        stale.onclose = undefined;
-        await stale.close().catch(() => undefined);
+    const reconnection = (async () => {
+      this.logger.warn(`MCP server ${server.name} no longer knows the session; opening a new one`);
+      this.connections.delete(server.name);
+      // Closed on purpose: not a server that went away (no restart timer).
+      stale.onclose = undefined;
+      try {
         await this.start(server);
-        const fresh = this.connections.get(server.name)?.client;
-        if (!fresh) throw new ToolError(`MCP server '${server.name}' is unavailable`);
-        return fresh;
-      })().finally(() => this.reconnecting.delete(server.name));
-      this.reconnecting.set(server.name, pending);
-    }
-    return pending;
+      } finally {
+        await stale.close().catch(() => undefined);
+      }
+      const fresh = this.connections.get(server.name)?.client;
+      if (!fresh) throw new ToolError(`MCP server '${server.name}' is unavailable`);
+      return fresh;
+    })().finally(() => this.reconnecting.delete(server.name));
+    this.reconnecting.set(server.name, reconnection);
+    return reconnection;
   }
 
   private async call(
     server: McpServerConfig,
-    client: Client,
     name: string,
     args: Record<string, unknown>,
     ctx: ToolContext,
   ): Promise<string> {
     // The executor enforces the timeout through the signal; the SDK's own must not be shorter.
     const options = { signal: ctx.signal, timeout: ctx.timeoutMs };
+    const callOn = async (client: Client) =>
+      (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+    const client = await this.clientOf(server);
     let result: CallToolResult;
     try {
-      result = (await client.callTool(
-        { name, arguments: args },
-        undefined,
-        options,
-      )) as CallToolResult;
+      result = await callOn(client);
     } catch (error) {
-      // MCP's streamable HTTP: 404 is the server saying it does not know the session.
-      if (!(error instanceof StreamableHTTPError && error.code === 404)) throw error;
-      const fresh = await this.reconnect(server, client);
-      result = (await fresh.callTool(
-        { name, arguments: args },
-        undefined,
-        options,
-      )) as CallToolResult;
+      // MCP's streamable HTTP: 404 is the server saying it does not know the session; a
+      // client replaced meanwhile had lost its session too. Either way the call never ran.
+      const sessionLost = error instanceof StreamableHTTPError && error.code === 404;
+      const replaced =
+        this.reconnecting.has(server.name) || this.connections.get(server.name)?.client !== client;
+      if (server.url === undefined || !(sessionLost || replaced) || ctx.signal.aborted) throw error;
+      result = await callOn(await this.reconnect(server, client));
     }
     const text = result.content
       .map((part) => {
