@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { ToolError } from '../tool.decorator.js';
 import type { CalculatorJob, CalculatorReply } from './calculator.worker.js';
 
@@ -80,8 +81,16 @@ export class CalculatorSandbox {
     this.ready = false;
     for (const pending of [...this.queue.splice(0), ...(this.running ? [this.running] : [])])
       this.settle(pending, () => pending.reject(new Error('the calculator is shutting down')));
-    if (worker && worker.exitCode === null && worker.signalCode === null) {
+    if (
+      worker &&
+      worker.pid !== undefined &&
+      worker.exitCode === null &&
+      worker.signalCode === null
+    ) {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Held until it is gone: an idle (unref'd) process would let the loop end first, and
+      // with it the rest of the app's shutdown.
+      worker.ref();
       worker.kill('SIGKILL');
       await exited;
     }
@@ -94,7 +103,8 @@ export class CalculatorSandbox {
     const worker = this.spawn();
     worker.ref();
     worker.channel?.ref();
-    worker.send(pending.job);
+    // Absent when the process could not be started: its 'error' settles the call.
+    worker.send?.(pending.job);
     if (this.ready) this.startClock(pending);
   }
 
@@ -122,6 +132,8 @@ export class CalculatorSandbox {
       serialization: 'advanced',
     });
     this.stderr = '';
+    // Read, but never what keeps the server running (the IPC channel does while a job runs).
+    (worker.stderr as (Readable & { unref?: () => void }) | null)?.unref?.();
     worker.stderr?.setEncoding('utf8').on('data', (text: string) => {
       if (this.worker === worker) this.stderr = (this.stderr + text).slice(-STDERR_TAIL);
     });
@@ -140,26 +152,32 @@ export class CalculatorSandbox {
           : pending.reject(new ToolError(reply.error)),
       );
     });
-    // Failing to start (or to be sent a job) is followed by exit: the exit handler settles.
-    worker.on('error', () => undefined);
-    worker.on('exit', (code, signal) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      this.ready = false;
-      const pending = this.running;
-      if (!pending) return;
-      this.settle(pending, () =>
-        pending.reject(
-          /heap out of memory/.test(this.stderr)
-            ? new ToolError(
-                `the calculation needs more than ${this.limits.maxHeapMb} MB of memory and was stopped; simplify it`,
-              )
-            : new Error(`the calculator stopped unexpectedly (${signal ?? `exit code ${code}`})`),
-        ),
-      );
+    // A process that could not start (ENOENT, EAGAIN, EMFILE) emits 'error', never 'close'.
+    worker.on('error', (error) => {
+      if (worker.pid === undefined) this.ended(worker, error.message);
     });
+    // On 'close', not 'exit': stderr has been read to its end (V8's out-of-memory report).
+    worker.on('close', (code, signal) => this.ended(worker, signal ?? `exit code ${code}`));
     this.worker = worker;
     return worker;
+  }
+
+  /** The process is gone: the call it ran fails, saying why. */
+  private ended(worker: ChildProcess, why: string): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.ready = false;
+    const pending = this.running;
+    if (!pending) return;
+    this.settle(pending, () =>
+      pending.reject(
+        /heap out of memory/.test(this.stderr)
+          ? new ToolError(
+              `the calculation needs more than ${this.limits.maxHeapMb} MB of memory and was stopped; simplify it`,
+            )
+          : new Error(`the calculator stopped unexpectedly (${why})`),
+      ),
+    );
   }
 
   /** Kills the current process; the next call starts a fresh one. */

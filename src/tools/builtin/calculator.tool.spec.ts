@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { ToolContext } from '../tool.decorator.js';
 import { ToolError } from '../tool.decorator.js';
@@ -151,7 +153,7 @@ describe('calculator sandbox', () => {
     expect(await after).toBe('6');
   });
 
-  it('kills the thread of a running call when it is aborted', async () => {
+  it('kills the process of a running call when it is aborted', async () => {
     const controller = new AbortController();
     const work = sandbox.evaluate('f(n) = n < 1 ? 1 : f(n-1) + f(n-1); f(80)', controller.signal);
     setTimeout(() => controller.abort(new Error('timed out')), 50);
@@ -159,5 +161,39 @@ describe('calculator sandbox', () => {
     expect((await failure(work)).message).toBe('timed out');
     expect(Date.now() - started).toBeLessThan(400);
     expect(await sandbox.evaluate('5 * 5', signal)).toBe('25');
+  });
+
+  it('never outlives the server, even in the middle of a calculation', async () => {
+    // A stand-in server: forks the evaluator, starts an endless calculation, says the pid.
+    const evaluator = fileURLToPath(new URL('./calculator.worker.ts', import.meta.url));
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const child = require('node:child_process').fork(${JSON.stringify(evaluator)}, [], { serialization: 'advanced' });
+         child.on('message', (m) => { if (m.ready) { child.send({ id: 1, expression: 'f(n) = n < 1 ? 1 : f(n-1) + f(n-1); f(80)' }); console.log(child.pid); } });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = Number(
+      await new Promise<string>((resolve) =>
+        server.stdout.once('data', (d: Buffer) => resolve(String(d))),
+      ),
+    );
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(alive()).toBe(true);
+    server.kill('SIGKILL');
+    const deadline = Date.now() + 3_000;
+    while (alive() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive()).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  * Plain, erasable TypeScript only: tests load it through Node's type stripping.
  */
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type * as MathJs from 'mathjs';
 
 // mathjs' single-file build: a thread starts in a tenth of the time its module tree takes.
@@ -77,7 +78,13 @@ function run(expression: string): { result: string } | { error: string } {
 process.on('message', ({ id, expression }: CalculatorJob) => {
   process.send?.({ id, ...run(expression) } satisfies CalculatorReply);
 });
-// Gone with the server, however it ended.
+// Gone with the server, however it ended: when idle, by the IPC channel closing; mid-way
+// through a calculation (this thread busy), by a watchdog thread seeing the parent gone.
 process.on('disconnect', () => process.exit(0));
+new Worker(
+  `const { workerData: parent } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500);`,
+  { eval: true, workerData: process.ppid },
+).unref();
 // Jobs are timed from here: loading is not the expression's fault.
 process.send?.({ ready: true } satisfies CalculatorReply);
