@@ -39,6 +39,18 @@ describe('accepted bodies', () => {
     expect(JSON.stringify(res.json)).toContain('hi there');
   });
 
+  it('with a byte order mark, in UTF-8 or UTF-16, or an empty Content-Encoding', async () => {
+    const ok = async (body: Buffer, headers: Record<string, string>) =>
+      expect((await post(body, { 'content-type': 'application/json', ...headers })).status).toBe(
+        200,
+      );
+    await ok(Buffer.from(`\uFEFF${json}`), {});
+    await ok(Buffer.from(`\uFEFF${json}`, 'utf16le'), {
+      'content-type': 'application/json; charset=utf-16le',
+    });
+    await ok(Buffer.from(json), { 'content-encoding': '' });
+  });
+
   it.each([
     'application/json; charset=utf-8',
     'application/json;charset="UTF-8"',
@@ -80,6 +92,33 @@ describe('refused bodies', () => {
     expect(res.json.error?.message).toContain('Content-Type: application/json');
   });
 
+  it('a charset JSON does not come in is a 415', async () => {
+    const res = await post(JSON.stringify(ECHO), {
+      'content-type': 'application/json; charset=utf-32',
+    });
+    expect(res.status).toBe(415);
+  });
+
+  it('a compressed body is measured on the wire too', async () => {
+    // Empty gzip members: twice the limit sent, nothing once inflated.
+    const empty = gzipSync(Buffer.alloc(0));
+    const members = Buffer.concat(
+      Array.from({ length: (2 * LIMIT) / empty.length + 1 }, () => empty),
+    );
+    const conn = new Connection(t.url);
+    try {
+      conn.write(
+        'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
+      conn.write(`${members.length.toString(16)}\r\n`);
+      conn.write(members);
+      conn.write('\r\n0\r\n\r\n');
+      expect(await conn.responses(1)).toMatch(/^HTTP\/1\.1 413 /);
+    } finally {
+      conn.close();
+    }
+  });
+
   it('a compressed body is measured inflated', async () => {
     const big = JSON.stringify({
       ...ECHO,
@@ -104,13 +143,15 @@ class Connection {
     const { hostname, port } = new URL(url);
     this.socket = connect(Number(port), hostname);
     this.socket.setEncoding('latin1');
+    // A reset is how a cut connection may end: `closed` reports it.
+    this.socket.on('error', () => undefined);
     this.socket.on('data', (text: string) => {
       this.received += text;
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
 
-  write(data: string): void {
+  write(data: string | Buffer): void {
     this.socket.write(data);
   }
 
@@ -133,6 +174,19 @@ class Connection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Resolves when the server closes the connection; fails after `timeoutMs`. */
+  closed(timeoutMs = 3_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the connection stayed open')), timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (this.socket.closed) return done();
+      this.socket.once('close', done);
+    });
   }
 
   private complete(count: number): boolean {
@@ -168,6 +222,22 @@ describe('a chunked upload over the limit', () => {
       const both = await conn.responses(2);
       expect(both.slice(first.length)).toMatch(/HTTP\/1\.1 200 /);
       expect(both).toContain('hi there');
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('is cut off when the client goes on sending far past the limit after its 413', async () => {
+    const conn = new Connection(t.url);
+    try {
+      conn.write(
+        'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
+      const piece = 'x'.repeat(LIMIT + 1);
+      conn.write(`${piece.length.toString(16)}\r\n${piece}\r\n`);
+      expect(await conn.responses(1)).toMatch(/^HTTP\/1\.1 413 /);
+      for (let i = 0; i < 3; i++) conn.write(`${piece.length.toString(16)}\r\n${piece}\r\n`);
+      await conn.closed();
     } finally {
       conn.close();
     }

@@ -210,6 +210,16 @@ describe('RequestValidationPipe fast path', () => {
     }
   });
 
+  it('names an object field sent as an array by its own name', async () => {
+    const pipe = new RequestValidationPipe();
+    const hi = [{ role: 'user', content: 'hi' }];
+    for (const field of ['stream_options', 'response_format']) {
+      await expect(
+        pipe.transform({ model: 'm', messages: hi, [field]: [5] }, body),
+      ).rejects.toMatchObject({ param: field });
+    }
+  });
+
   it('takes top_logprobs only with logprobs: true, as the spec says', async () => {
     const pipe = new RequestValidationPipe();
     const ask = (fields: object) => ({

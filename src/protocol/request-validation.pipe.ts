@@ -96,9 +96,11 @@ function firstFault(error: ValidationError, prefix = ''): { path: string; messag
     : prefix
       ? `${prefix}.${error.property}`
       : error.property;
-  // class-validator blames the whole array for an element that is not an object.
+  // class-validator blames the whole array for an element that is not an object (its
+  // message then says "each value in …"; a lone object field sent as an array is not this).
   const constraints = error.constraints ?? {};
-  if ((constraints.isObject || constraints.nestedValidation) && Array.isArray(error.value)) {
+  const perElement = constraints.isObject ?? constraints.nestedValidation;
+  if (perElement?.startsWith('each value in') && Array.isArray(error.value)) {
     const at = (error.value as unknown[]).findIndex(
       (v) => typeof v !== 'object' || v === null || Array.isArray(v),
     );
