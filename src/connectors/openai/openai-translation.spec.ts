@@ -201,4 +201,39 @@ describe('OpenAI answers as events', () => {
       { type: 'finish', reason: 'tool_calls' },
     ]);
   });
+
+  it("passes a refusal on as text, with its tokens' log probabilities", () => {
+    const token = { token: 'No', logprob: -0.1, bytes: [78, 111], top_logprobs: [] };
+    const streamed: ChatEvent[] = [];
+    chunkEvents(
+      {
+        ...chunk({ refusal: 'No' }),
+        choices: [
+          {
+            index: 0,
+            delta: { refusal: 'No' },
+            finish_reason: null,
+            logprobs: { content: null, refusal: [token] },
+          },
+        ],
+      } as StreamData,
+      streamed,
+    );
+    expect(streamed).toEqual([{ type: 'text', text: 'No', logprobs: [token] }]);
+    const whole = completionEvents({
+      id: 'c',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          logprobs: { content: null, refusal: [token] },
+          finish_reason: 'stop',
+          message: { role: 'assistant', content: null, refusal: 'No' },
+        },
+      ],
+    });
+    expect(whole[0]).toEqual({ type: 'text', text: 'No', logprobs: [token] });
+  });
 });

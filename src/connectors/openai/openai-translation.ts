@@ -92,9 +92,10 @@ export function completionEvents(completion: OpenAI.ChatCompletion): ChatEvent[]
   const choice = completion.choices[0];
   if (choice?.message) {
     const { content, refusal, tool_calls } = choice.message;
-    // The neutral events have no refusal: a refusal is what the model said.
+    // The neutral events have no refusal: a refusal is what the model said (its tokens' log
+    // probabilities with it).
     if (content) events.push(textEvent(content, choice.logprobs?.content));
-    else if (refusal) events.push({ type: 'text', text: refusal });
+    else if (refusal) events.push(textEvent(refusal, choice.logprobs?.refusal));
     tool_calls?.forEach((call, index) => {
       if (call.type === 'function') {
         events.push({
@@ -127,7 +128,7 @@ export function chunkEvents(chunk: StreamData, out: ChatEvent[]): boolean {
     const delta = choice.delta;
     if (delta) {
       if (delta.content) out.push(textEvent(delta.content, choice.logprobs?.content));
-      else if (delta.refusal) out.push({ type: 'text', text: delta.refusal });
+      else if (delta.refusal) out.push(textEvent(delta.refusal, choice.logprobs?.refusal));
       if (delta.tool_calls) {
         const calls = delta.tool_calls;
         for (let position = 0; position < calls.length; position++) {
