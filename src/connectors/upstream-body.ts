@@ -38,23 +38,29 @@ export async function* streamEvents(
 ): AsyncGenerator<ChatEvent, boolean> {
   const out: ChatEvent[] = [];
   let done = false;
-  const step = function* (text: string | undefined): Generator<ChatEvent> {
-    let failure: { error: unknown } | undefined;
+  // Not a generator per piece: pieces come by the dozen per answer, on the hot path.
+  const step = (text: string | undefined): { error: unknown } | undefined => {
     try {
       done = translate(text, out);
+      return undefined;
     } catch (error) {
-      failure = { error };
+      return { error };
     }
-    const ready = out.splice(0);
-    yield* ready;
-    if (failure) throw failure.error;
   };
   body.setEncoding('utf8');
   try {
     for await (const text of body as AsyncIterable<string>) {
-      if (!done) yield* step(text);
+      if (done) continue;
+      const failure = step(text);
+      for (let i = 0; i < out.length; i++) yield out[i];
+      out.length = 0;
+      if (failure) throw failure.error;
     }
-    if (!done) yield* step(undefined);
+    if (!done) {
+      const failure = step(undefined);
+      for (let i = 0; i < out.length; i++) yield out[i];
+      if (failure) throw failure.error;
+    }
   } catch (error) {
     throw errors.fromTransport(error, signal, true);
   } finally {
