@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import type { KeyValueStore } from './key-value.store.js';
+import type { FieldIncrements, KeyValueStore } from './key-value.store.js';
 import { MemoryStore } from './memory.store.js';
 import { RedisStore } from './redis.store.js';
 import { SqliteStore } from './sqlite.store.js';
@@ -14,6 +14,10 @@ import { StorageError } from './storage.error.js';
 /** Past ioredis's disconnect timeout (200 ms), short of the 2 s default it replaces. */
 const DISCONNECT_SETTLE_MS = 400;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** One key's counter increments, as a write of `incrementFields`. */
+const one = (key: string, fields: Array<[string, number]>): FieldIncrements =>
+  new Map([[key, new Map(fields)]]);
 
 const stores: Array<
   [string, () => KeyValueStore & { onApplicationShutdown(): void | Promise<void> }]
@@ -103,23 +107,29 @@ describe.each(stores)('%s store', (_name, make) => {
     );
   });
 
-  it('adds to several counters of one key at once and reads them all back', async () => {
+  it('adds to several counters of several keys at once and reads them all back', async () => {
     expect(await store.getFields('fields')).toEqual(new Map());
     await store.incrementFields(
-      'fields',
       new Map([
-        ['requests:echo:alice', 1],
-        ['input', 20],
+        [
+          'fields',
+          new Map([
+            ['requests:echo:alice', 1],
+            ['input', 20],
+          ]),
+        ],
+        ['other-fields', new Map([['input', 4]])],
       ]),
       5000,
+      randomUUID(),
     );
     await store.incrementFields(
-      'fields',
-      new Map([
+      one('fields', [
         ['requests:echo:alice', 2],
         ['output', 7],
       ]),
       5000,
+      randomUUID(),
     );
     expect(await store.getFields('fields')).toEqual(
       new Map([
@@ -128,61 +138,119 @@ describe.each(stores)('%s store', (_name, make) => {
         ['output', 7],
       ]),
     );
+    expect(await store.getFields('other-fields')).toEqual(new Map([['input', 4]]));
   });
 
   it('keeps counters alive while written, and restarts them from zero once expired', async () => {
-    await store.incrementFields('living', new Map([['a', 1]]), 300);
-    await sleep(200);
-    // Each write moves the whole key's expiry, fields not written this time included.
-    await store.incrementFields('living', new Map([['b', 1]]), 300);
-    await sleep(200);
+    // Real time (Redis keeps its own clock): each check is 400 ms from the expiry it must not
+    // reach, so a late timer cannot fail it.
+    await store.incrementFields(one('living', [['a', 1]]), 1000, randomUUID());
+    await sleep(500);
+    // Each write moves the whole key's expiry (to 1500 ms), counters not written included.
+    await store.incrementFields(one('living', [['b', 1]]), 1000, randomUUID());
+    await sleep(600);
     expect(await store.getFields('living')).toEqual(
       new Map([
         ['a', 1],
         ['b', 1],
       ]),
     );
-    await sleep(200);
+    await sleep(800);
     expect(await store.getFields('living')).toEqual(new Map());
-    await store.incrementFields('living', new Map([['b', 5]]), 300);
+    await store.incrementFields(one('living', [['b', 5]]), 1000, randomUUID());
     expect(await store.getFields('living')).toEqual(new Map([['b', 5]]));
-  });
-
-  it('adds counters atomically under concurrency', async () => {
-    await Promise.all(
-      Array.from({ length: 50 }, () =>
-        store.incrementFields(
-          'busy-fields',
-          new Map([
-            ['x', 1],
-            ['y', 3],
-          ]),
-          5000,
-        ),
-      ),
-    );
-    expect(await store.getFields('busy-fields')).toEqual(
-      new Map([
-        ['x', 50],
-        ['y', 150],
-      ]),
-    );
   });
 });
 
 describe('redis store counters', () => {
-  const store = (): RedisStore =>
-    new RedisStore({ url: REDIS_URL, keyPrefix: `test:${randomUUID()}:`, commandTimeoutMs: 2000 });
+  const prefix = (): string => `test:${randomUUID()}:`;
+  const store = (keyPrefix = prefix(), commandTimeoutMs = 2000): RedisStore =>
+    new RedisStore({ url: REDIS_URL, keyPrefix, commandTimeoutMs });
 
-  it('fails with a StorageError when Redis refuses a command of the transaction', async () => {
+  it('applies nothing when Redis refuses a key of the write', async () => {
     const redis = store();
     try {
-      await redis.set('plain', 'not a hash');
-      await expect(
-        redis.incrementFields('plain', new Map([['a', 1]]), 1000),
-      ).rejects.toBeInstanceOf(StorageError);
+      await redis.set('plain', 'not counters', 60_000);
+      const write = new Map([
+        ['fine', new Map([['a', 1]])],
+        ['plain', new Map([['a', 1]])],
+      ]);
+      await expect(redis.incrementFields(write, 1000, randomUUID())).rejects.toBeInstanceOf(
+        StorageError,
+      );
+      expect(await redis.getFields('fine')).toEqual(new Map());
     } finally {
       await redis.onApplicationShutdown();
+    }
+  });
+
+  it('applies a write sent twice with the same id once', async () => {
+    const redis = store();
+    try {
+      const id = randomUUID();
+      await redis.incrementFields(one('k', [['a', 1]]), 60_000, id);
+      await redis.incrementFields(one('k', [['a', 1]]), 60_000, id);
+      await redis.incrementFields(one('k', [['a', 1]]), 60_000, randomUUID());
+      expect(await redis.getFields('k')).toEqual(new Map([['a', 2]]));
+    } finally {
+      await redis.onApplicationShutdown();
+    }
+  });
+
+  it('applies a write whose reply timed out once, when it is sent again', async () => {
+    const keyPrefix = prefix();
+    const redis = store(keyPrefix, 200);
+    const admin = new Redis(REDIS_URL);
+    try {
+      // Redis holds the write past the client's 200 ms, then applies it.
+      await admin.call('CLIENT', 'PAUSE', '600', 'WRITE');
+      const id = randomUUID();
+      const write = one('k', [['a', 1]]);
+      await expect(redis.incrementFields(write, 60_000, id)).rejects.toBeInstanceOf(StorageError);
+      await sleep(700);
+      await redis.incrementFields(write, 60_000, id);
+      expect(await redis.getFields('k')).toEqual(new Map([['a', 1]]));
+      expect(await admin.pttl(`${keyPrefix}applied:${id}`)).toBeGreaterThan(0);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+      await admin.quit();
+      await redis.onApplicationShutdown();
+    }
+  });
+
+  it('never shows another connection part of a write', async () => {
+    const keyPrefix = prefix();
+    const writers = [store(keyPrefix), store(keyPrefix)];
+    const reader = store(keyPrefix);
+    try {
+      const write = one('busy', [
+        ['x', 1],
+        ['y', 3],
+      ]);
+      const reads: Array<Map<string, number>> = [];
+      let writing = true;
+      const reading = (async () => {
+        while (writing) reads.push(await reader.getFields('busy'));
+      })();
+      // Two writers one write after the other each, while the reader reads in between.
+      await Promise.all(
+        writers.map(async (writer) => {
+          for (let i = 0; i < 200; i++) await writer.incrementFields(write, 60_000, randomUUID());
+        }),
+      );
+      writing = false;
+      await reading;
+      expect(await reader.getFields('busy')).toEqual(
+        new Map([
+          ['x', 400],
+          ['y', 1200],
+        ]),
+      );
+      expect(reads.length).toBeGreaterThan(50);
+      const torn = reads.filter((read) => (read.get('y') ?? 0) !== 3 * (read.get('x') ?? 0));
+      expect(torn).toEqual([]);
+    } finally {
+      await Promise.all([...writers, reader].map((redis) => redis.onApplicationShutdown()));
     }
   });
 });

@@ -5,11 +5,17 @@ export interface CounterState {
   ttlMs: number;
 }
 
+/** Increments of named counters: store key → counter name → whole amount to add. */
+export type FieldIncrements = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
 /**
  * The state every replica must agree on (rate-limit windows, usage counters, later
  * sessions and conversations), behind one small interface with per-key expiry. Keys are
  * namespaced by the caller (`rl:…`, `tpm:…`); the driver adds the configured prefix. A key
- * holds either a value (`get`/`set`/`increment`) or named counters (`…Fields`), never both.
+ * holds either a value (`get`/`set`/`increment`) or named counters (`…Fields`), never both:
+ * callers keep the two apart by prefix. Redis has one namespace for both (it refuses an
+ * operation of the other kind with a StorageError, and `set`/`delete` replace or remove
+ * counters too); memory and SQLite keep values and counters in two namespaces.
  */
 export abstract class KeyValueStore {
   abstract get(key: string): Promise<string | undefined>;
@@ -27,15 +33,20 @@ export abstract class KeyValueStore {
   abstract increment(key: string, by: number, ttlMs: number): Promise<CounterState>;
 
   /**
-   * Adds each increment (a whole number) to the counter of that name under `key` (0 when
-   * absent) in one atomic step — no reader sees some increments without the others — and
-   * makes the key live `ttlMs` from now: a key written again lives on, one left alone
-   * expires with all its counters.
+   * Adds each increment to the counter of that name under its key (0 when absent) in one
+   * atomic step — no reader sees some increments without the others, and a failure applies
+   * none — and makes every key written live `ttlMs` from now: a key written again lives on,
+   * one left alone expires with all its counters.
+   *
+   * `writeId` names the write: sent again with the same id (after a failure), it is applied
+   * at most once. Redis remembers ids for an hour, since a command that timed out may still
+   * be applied after the client gave up; memory and SQLite apply a write synchronously, all
+   * or nothing, so one that failed applied nothing and they need not remember ids.
    */
   abstract incrementFields(
-    key: string,
-    increments: ReadonlyMap<string, number>,
+    increments: FieldIncrements,
     ttlMs: number,
+    writeId: string,
   ): Promise<void>;
 
   /** Every counter under `key` by name (empty when the key is absent or expired). */

@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { KeyValueStore, type CounterState } from './key-value.store.js';
+import { KeyValueStore, type CounterState, type FieldIncrements } from './key-value.store.js';
 
 interface Entry {
   value: string;
@@ -51,20 +51,23 @@ export class MemoryStore extends KeyValueStore implements OnApplicationShutdown 
     return { value, ttlMs: entry.expiresAt - now };
   }
 
+  /** Synchronous, so never half applied: `writeId` is not needed (see KeyValueStore). */
   async incrementFields(
-    key: string,
-    increments: ReadonlyMap<string, number>,
+    increments: FieldIncrements,
     ttlMs: number,
+    _writeId: string,
   ): Promise<void> {
     const now = Date.now();
-    let counters = this.liveCounters(key, now);
-    if (!counters) {
-      counters = { fields: new Map(), expiresAt: 0 };
-      this.counters.set(key, counters);
+    for (const [key, fields] of increments) {
+      let counters = this.liveCounters(key, now);
+      if (!counters) {
+        counters = { fields: new Map(), expiresAt: 0 };
+        this.counters.set(key, counters);
+      }
+      for (const [field, by] of fields)
+        counters.fields.set(field, (counters.fields.get(field) ?? 0) + by);
+      counters.expiresAt = now + ttlMs;
     }
-    for (const [field, by] of increments)
-      counters.fields.set(field, (counters.fields.get(field) ?? 0) + by);
-    counters.expiresAt = now + ttlMs;
   }
 
   async getFields(key: string): Promise<Map<string, number>> {

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { KeyValueStore, type CounterState } from './key-value.store.js';
+import { KeyValueStore, type CounterState, type FieldIncrements } from './key-value.store.js';
 import { StorageError, StorageErrorCode } from './storage.error.js';
 
 /** INCRBY and the window's expiry in one atomic step: replicas never see a counter without TTL. */
@@ -13,10 +13,43 @@ if ttl < 0 then
 end
 return {value, ttl}`;
 
+/**
+ * A write of named counters, applied at most once per id and all or nothing. KEYS[1] is the
+ * write's id, KEYS[2..] the counters' keys; ARGV: the keys' ttl, the id's ttl, then for each
+ * key its number of counters and their names and increments. Every key's type is checked
+ * before anything is written (a script is not rolled back when a command in it fails).
+ */
+const INCREMENT_FIELDS_ONCE = `
+for i = 2, #KEYS do
+  local kind = redis.call('TYPE', KEYS[i]).ok
+  if kind ~= 'hash' and kind ~= 'none' then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. kind .. ', not counters')
+  end
+end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+local arg = 3
+for i = 2, #KEYS do
+  local count = tonumber(ARGV[arg])
+  for j = 1, count do
+    redis.call('HINCRBY', KEYS[i], ARGV[arg + 2 * j - 1], ARGV[arg + 2 * j])
+  end
+  arg = arg + 2 * count + 1
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+end
+return 1`;
+
+/**
+ * How long a write's id is remembered: a write sent again later than this (its first try
+ * applied, its reply lost, and the store failing ever since) would be applied twice.
+ */
+const WRITE_ID_TTL_MS = 3_600_000;
+
 const DISCONNECT_TIMEOUT_MS = 200;
 
-type WithIncrementWindow = Redis & {
+type WithScripts = Redis & {
   incrementWindow(key: string, by: number, ttlMs: number): Promise<[number, number]>;
+  /** The number of keys first, as ioredis takes it for a script of no fixed key count. */
+  incrementFieldsOnce(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<number>;
 };
 
 export interface RedisStoreOptions {
@@ -30,7 +63,7 @@ export interface RedisStoreOptions {
 /** State shared by every replica that points at the same Redis (and key prefix). */
 export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisStore.name);
-  private readonly redis: WithIncrementWindow;
+  private readonly redis: WithScripts;
   private down = false;
 
   constructor(options: RedisStoreOptions) {
@@ -46,8 +79,9 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
       // disconnect() arms a timer to destroy a half-closed socket; on a socket that already
       // closed (shutting down while Redis is away) it just runs out, holding the process open.
       disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    }) as WithIncrementWindow;
+    }) as WithScripts;
     this.redis.defineCommand('incrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW });
+    this.redis.defineCommand('incrementFieldsOnce', { lua: INCREMENT_FIELDS_ONCE });
     // ioredis reconnects by itself; log the transitions, not every retry.
     this.redis.on('error', (error: Error) => {
       if (this.down) return;
@@ -80,20 +114,24 @@ export class RedisStore extends KeyValueStore implements OnApplicationShutdown {
     return { value: Number(value), ttlMs: Number(ttl) };
   }
 
-  /** HINCRBYs and the PEXPIRE in one MULTI: one round trip, applied with nothing between. */
+  /**
+   * One script: the id is set (`<prefix>applied:<id>`, unless already there: then nothing
+   * is done), then the HINCRBYs and a PEXPIRE per key. A command that timed out here may
+   * still run in Redis; the caller sends it again with the same id, which then does nothing.
+   */
   async incrementFields(
-    key: string,
-    increments: ReadonlyMap<string, number>,
+    increments: FieldIncrements,
     ttlMs: number,
+    writeId: string,
   ): Promise<void> {
-    const multi = this.redis.multi();
-    for (const [field, by] of increments) multi.hincrby(key, field, by);
-    multi.pexpire(key, Math.trunc(ttlMs));
-    await this.run(async () => {
-      // EXEC answers each command apart: a refused one (a key of another type) is an error here.
-      const failed = (await multi.exec())?.find(([error]) => error);
-      if (failed) throw failed[0];
-    });
+    const keys = [`applied:${writeId}`];
+    const args: Array<string | number> = [Math.trunc(ttlMs), WRITE_ID_TTL_MS];
+    for (const [key, fields] of increments) {
+      keys.push(key);
+      args.push(fields.size);
+      for (const [field, by] of fields) args.push(field, by);
+    }
+    await this.run(() => this.redis.incrementFieldsOnce(keys.length, ...keys, ...args));
   }
 
   async getFields(key: string): Promise<Map<string, number>> {

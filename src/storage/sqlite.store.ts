@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { KeyValueStore, type CounterState } from './key-value.store.js';
+import { KeyValueStore, type CounterState, type FieldIncrements } from './key-value.store.js';
 import { StorageError, StorageErrorCode } from './storage.error.js';
 
 const SCHEMA = `
@@ -12,14 +12,30 @@ CREATE TABLE IF NOT EXISTS kv (
   expires_at INTEGER -- epoch ms; NULL: no expiry
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;
+-- Named counters. A key's expiry is a row of its own: a write touches that row and the
+-- counters it adds to, whatever the number of counters under the key.
+CREATE TABLE IF NOT EXISTS kv_field_keys (
+  key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL -- epoch ms
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_field_keys_expires_at ON kv_field_keys (expires_at);
 CREATE TABLE IF NOT EXISTS kv_fields (
   key TEXT NOT NULL,
   field TEXT NOT NULL,
   value INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL, -- epoch ms, the same for every field of a key
   PRIMARY KEY (key, field)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS kv_fields_expires_at ON kv_fields (expires_at);`;
+) STRICT, WITHOUT ROWID;`;
+
+/**
+ * Files written before counters had their own expiry table kept an `expires_at` on every
+ * counter (the same for all counters of a key): it moves to `kv_field_keys` and the column
+ * goes, so writes no longer touch every counter of a key.
+ */
+const MIGRATE_FIELD_EXPIRY = `
+INSERT OR IGNORE INTO kv_field_keys (key, expires_at)
+  SELECT key, MAX(expires_at) FROM kv_fields GROUP BY key;
+DROP INDEX IF EXISTS kv_fields_expires_at;
+ALTER TABLE kv_fields DROP COLUMN expires_at;`;
 
 /**
  * One statement, so the read-modify-write is atomic without a transaction. In the upsert,
@@ -58,11 +74,13 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
     | 'delete'
     | 'increment'
     | 'sweep'
-    | 'dropExpiredFields'
+    | 'fieldKeyExpiry'
+    | 'clearFields'
+    | 'touchFieldKey'
     | 'incrementField'
-    | 'expireFields'
     | 'getFields'
-    | 'sweepFields',
+    | 'sweepFields'
+    | 'sweepFieldKeys',
     StatementSync
   >;
   private readonly sweep: NodeJS.Timeout;
@@ -79,8 +97,15 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
       // cut may lose the last moments of counts, never corrupt the file). Other processes on
       // this host may open the same file: each statement is atomic, a lock is waited for.
       this.db.exec(
-        `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)};${SCHEMA}`,
+        `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)};`,
       );
+      // One transaction: another process opening the same file waits, then finds it done.
+      this.transaction(() => {
+        this.db.exec(SCHEMA);
+        const columns = this.db.prepare("SELECT name FROM pragma_table_info('kv_fields')").all();
+        if (columns.some((column) => column.name === 'expires_at'))
+          this.db.exec(MIGRATE_FIELD_EXPIRY);
+      });
       this.statements = {
         get: this.db.prepare(
           'SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)',
@@ -92,28 +117,38 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
         delete: this.db.prepare('DELETE FROM kv WHERE key = ?'),
         increment: this.db.prepare(INCREMENT),
         sweep: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
-        dropExpiredFields: this.db.prepare(
-          'DELETE FROM kv_fields WHERE key = ? AND expires_at <= ?',
+        fieldKeyExpiry: this.db.prepare('SELECT expires_at FROM kv_field_keys WHERE key = ?'),
+        clearFields: this.db.prepare('DELETE FROM kv_fields WHERE key = ?'),
+        touchFieldKey: this.db.prepare(
+          'INSERT INTO kv_field_keys (key, expires_at) VALUES (?, ?) ' +
+            'ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at',
         ),
         incrementField: this.db.prepare(
-          'INSERT INTO kv_fields (key, field, value, expires_at) VALUES (?, ?, ?, ?) ' +
+          'INSERT INTO kv_fields (key, field, value) VALUES (?, ?, ?) ' +
             'ON CONFLICT (key, field) DO UPDATE SET value = value + excluded.value',
         ),
-        expireFields: this.db.prepare('UPDATE kv_fields SET expires_at = ? WHERE key = ?'),
         getFields: this.db.prepare(
-          'SELECT field, value FROM kv_fields WHERE key = ? AND expires_at > ?',
+          'SELECT f.field, f.value FROM kv_field_keys k JOIN kv_fields f ON f.key = k.key ' +
+            'WHERE k.key = ? AND k.expires_at > ?',
         ),
-        sweepFields: this.db.prepare('DELETE FROM kv_fields WHERE expires_at <= ?'),
+        sweepFields: this.db.prepare(
+          'DELETE FROM kv_fields WHERE key IN (SELECT key FROM kv_field_keys WHERE expires_at <= ?)',
+        ),
+        sweepFieldKeys: this.db.prepare('DELETE FROM kv_field_keys WHERE expires_at <= ?'),
       };
-      const now = Date.now();
-      this.statements.sweep.run(now);
-      this.statements.sweepFields.run(now);
+      this.evictExpired(Date.now());
     } catch (error) {
       this.db.close();
       throw error;
     }
     // Expired rows are ignored on read; the sweep bounds the file for keys never read again.
-    this.sweep = setInterval(() => this.evictExpired(), SWEEP_MS).unref();
+    this.sweep = setInterval(() => {
+      try {
+        this.evictExpired(Date.now());
+      } catch {
+        // A store that fails here fails the next request too, which reports it.
+      }
+    }, SWEEP_MS).unref();
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -140,30 +175,28 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
   }
 
   /**
-   * One transaction: counters of an expired key are dropped first (they restart from zero,
-   * as in Redis), then every field is added and the key's expiry moved. BEGIN IMMEDIATE takes
-   * the write lock up front, so another process's writer makes it wait, never fail midway.
+   * One transaction: the counters of an expired key are dropped first (they restart from
+   * zero, as in Redis), then each key's expiry row is moved and its counters added to. A
+   * failure rolls it all back before this returns, so `writeId` is not needed (see
+   * KeyValueStore).
    */
   async incrementFields(
-    key: string,
-    increments: ReadonlyMap<string, number>,
+    increments: FieldIncrements,
     ttlMs: number,
+    _writeId: string,
   ): Promise<void> {
     const now = Date.now();
     const expiresAt = now + Math.trunc(ttlMs);
-    this.run(() => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        this.statements.dropExpiredFields.run(key, now);
-        for (const [field, by] of increments)
-          this.statements.incrementField.run(key, field, by, expiresAt);
-        this.statements.expireFields.run(expiresAt, key);
-        this.db.exec('COMMIT');
-      } catch (error) {
-        this.db.exec('ROLLBACK');
-        throw error;
-      }
-    });
+    this.run(() =>
+      this.transaction(() => {
+        for (const [key, fields] of increments) {
+          const row = this.statements.fieldKeyExpiry.get(key);
+          if (row && Number(row.expires_at) <= now) this.statements.clearFields.run(key);
+          this.statements.touchFieldKey.run(key, expiresAt);
+          for (const [field, by] of fields) this.statements.incrementField.run(key, field, by);
+        }
+      }),
+    );
   }
 
   async getFields(key: string): Promise<Map<string, number>> {
@@ -176,13 +209,26 @@ export class SqliteStore extends KeyValueStore implements OnApplicationShutdown 
     if (this.db.isOpen) this.db.close();
   }
 
-  private evictExpired(): void {
-    try {
-      const now = Date.now();
-      this.statements.sweep.run(now);
+  private evictExpired(now: number): void {
+    this.statements.sweep.run(now);
+    this.transaction(() => {
       this.statements.sweepFields.run(now);
-    } catch {
-      // A store that fails here fails the next request too, which reports it.
+      this.statements.sweepFieldKeys.run(now);
+    });
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock up front, so another process's writer makes it
+   * wait (busy_timeout), never fail midway.
+   */
+  private transaction(work: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      work();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
     }
   }
 
