@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { RATE_LIMIT_USAGE } from '../common/usage-recorder.js';
 import { serverConfig } from '../protocol/server.config.js';
 import { RouterModule } from '../router/router.module.js';
 import { secretsConfig } from '../secrets/secrets.config.js';
@@ -31,6 +32,7 @@ import { UsageAccess } from './usage-access.service.js';
     ApiKeyStore,
     ModelAccess,
     TokenLedger,
+    { provide: RATE_LIMIT_USAGE, useExisting: TokenLedger },
     UsageAccess,
     // The guard builds its throttlers from `rateLimit` config; only the storage is the module's.
     { provide: nestThrottler.getOptionsToken(), useValue: { throttlers: [] } },
@@ -39,6 +41,6 @@ import { UsageAccess } from './usage-access.service.js';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [ModelAccess, TokenLedger, UsageAccess],
+  exports: [ModelAccess, RATE_LIMIT_USAGE, UsageAccess],
 })
 export class AuthModule {}

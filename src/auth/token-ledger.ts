@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Usage } from '../common/chat.types.js';
 import { getCaller } from '../common/request-caller.js';
-import { UsageRecorder } from '../common/usage-recorder.js';
+import { UsageRecorder, type RecordedCall } from '../common/usage-recorder.js';
 import { KeyValueStore } from '../storage/key-value.store.js';
 import { trackerOf } from './caller-tracker.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.config.js';
@@ -41,7 +40,9 @@ export class TokenLedger extends UsageRecorder {
     super();
   }
 
-  record(req: Request, logicId: string, usage: Usage): void {
+  /** A call that reported no usage (it failed or was cut first) spent no tokens here. */
+  record(req: Request, { logicId, usage }: RecordedCall): void {
+    if (!usage) return;
     for (const { key } of this.budgets(req, logicId)) {
       this.store.increment(key, usage.total_tokens, MINUTE).catch((error: unknown) => {
         this.logger.error(`token usage not recorded: ${(error as Error).message}`);

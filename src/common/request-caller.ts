@@ -4,10 +4,7 @@ import type { CallerIdentity } from '../orchestration/orchestration-logic.js';
 const CALLER = Symbol('caller');
 type WithCaller = Request & { [CALLER]?: CallerIdentity };
 
-/**
- * Set by the authentication guard once it has established who is calling; a completion
- * adds the end user its body names (OpenAI's `user`), so usage is counted against it.
- */
+/** Set by the authentication guard once it has established who is calling. */
 export function setCaller(req: Request, caller: CallerIdentity): void {
   (req as WithCaller)[CALLER] = caller;
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Usage } from '../common/chat.types.js';
-import { getCaller, setCaller } from '../common/request-caller.js';
+import { getCaller } from '../common/request-caller.js';
 import { UsageRecorder } from '../common/usage-recorder.js';
 import { annotateRequestLog } from '../logging/request-log.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
@@ -42,26 +42,23 @@ export class ChatCompletionsController {
       if (!res.writableFinished) abort.abort();
     });
     const request = toChatRequest(body);
-    const authenticated = getCaller(req);
-    const endUser = authenticated.endUser ?? request.user;
-    const caller = endUser ? { ...authenticated, endUser } : authenticated;
-    // Usage is recorded against the end user the OL saw.
-    setCaller(req, caller);
+    const caller = getCaller(req);
+    const endUser = caller.endUser ?? request.user;
     const events = this.orchestration.run(request, {
       logic: resolved.logic,
       params: resolved.params,
       urn: resolved.urn,
       requestId: String(req.id),
-      caller,
+      caller: endUser ? { ...caller, endUser } : caller,
       signal: abort.signal,
       annotate: (fields) => annotateRequestLog(res, fields),
       stream,
     });
     const meta = newCompletionMeta(body.model);
+    // Also a call that ended before any usage: it counts as a request (with no tokens).
     const reportUsage = (usage: Usage | undefined): void => {
-      if (!usage) return;
-      annotateRequestLog(res, { usage });
-      this.usage.record(req, resolved.logic.options.id, usage);
+      if (usage) annotateRequestLog(res, { usage });
+      this.usage.record(req, { logicId: resolved.logic.options.id, usage, endUser });
     };
 
     if (stream) {

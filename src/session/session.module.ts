@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { TokenLedger } from '../auth/token-ledger.js';
-import { FanOutUsageRecorder } from '../common/fan-out-usage-recorder.js';
-import { UsageRecorder } from '../common/usage-recorder.js';
+import { RATE_LIMIT_USAGE, UsageRecorder } from '../common/usage-recorder.js';
 import { ConversationStore } from './conversation-store.js';
 import { conversationsConfig } from './conversations.config.js';
+import { FanOutUsageRecorder } from './fan-out-usage-recorder.js';
 import { UsageLedger } from './usage-ledger.js';
 import { usageConfig } from './usage.config.js';
 
@@ -20,8 +19,8 @@ import { usageConfig } from './usage.config.js';
     UsageLedger,
     {
       provide: UsageRecorder,
-      inject: [TokenLedger, UsageLedger],
-      useFactory: (tokens: TokenLedger, usage: UsageLedger): UsageRecorder =>
+      inject: [RATE_LIMIT_USAGE, UsageLedger],
+      useFactory: (tokens: UsageRecorder, usage: UsageLedger): UsageRecorder =>
         new FanOutUsageRecorder([tokens, usage]),
     },
   ],

@@ -1,12 +1,21 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Usage } from '../common/chat.types.js';
 import { getCaller } from '../common/request-caller.js';
-import { UsageRecorder } from '../common/usage-recorder.js';
+import { UsageRecorder, type RecordedCall } from '../common/usage-recorder.js';
 import { KeyValueStore } from '../storage/key-value.store.js';
 import { usageConfig, type UsageConfig } from './usage.config.js';
 
 const DAY_MS = 86_400_000;
+/** Longer end user ids are counted under their SHA-256 digest, `sha256:<hex>`. */
+const MAX_END_USER_LENGTH = 256;
+/** The end user under which a user's end users past `usage.maxEndUsersPerUser` are summed. */
+export const OTHER_END_USERS = '~other';
+/** Calls dropped for want of room are logged at most this often (and at shutdown). */
+const DROP_LOG_MS = 60_000;
+/** A day's key, as opposed to a user's per-end-user key (which repeats the same calls). */
+const DAY_KEY = /^usage:\d{4}-\d{2}-\d{2}$/;
 
 /** One user's use of one OL over one UTC day. */
 export interface UsageRow {
@@ -28,24 +37,53 @@ const METRICS = new Map<string, Amount>([
   ['cached', 'cachedInputTokens'],
 ]);
 
+/** Store key → counter name → amount. */
+type Counters = Map<string, Map<string, number>>;
+
+/** Counters sent to the store in one write, under one id (sent again with it on failure). */
+interface Batch {
+  id: string;
+  counters: Counters;
+  /** How many counters: what it holds of `usage.maxPendingCounters`. */
+  size: number;
+}
+
 /**
  * The usage ledger (C9a): requests and tokens per UTC day (the day a call ended), user and
  * OL, kept in the store for `usage.retentionDays`. Calls are summed in memory, so recording
  * costs a few map updates; the sums are written every `usage.flushMs` and at shutdown — a
  * crash loses at most that interval.
  *
- * Layout: `usage:<YYYY-MM-DD>` holds counters `<metric>:<OL id>:<user>`; a user's calls that
- * named an end user are also split by end user under `usage:<YYYY-MM-DD>:<user>`, as
- * `<metric>:<OL id>:<end user>`. OL ids hold no `:`, so the name after the second one is whole.
+ * Layout: `usage:<YYYY-MM-DD>` holds counters `<metric>:<OL id>:<user>`; with
+ * `usage.perEndUser`, a user's calls that named an end user are also split by end user under
+ * `usage:<YYYY-MM-DD>:<user>`, as `<metric>:<OL id>:<end user>`. OL ids hold no `:`, so the
+ * name after the second one is whole.
+ *
+ * A write the store refused is kept whole and sent again, with its id, before anything else:
+ * a Redis write that timed out but was applied is not applied twice (see KeyValueStore).
  */
 @Injectable()
 export class UsageLedger extends UsageRecorder implements OnApplicationShutdown {
   private readonly logger = new Logger('Usage');
-  /** Sums not written yet: store key → counter name → amount. */
-  private pending = new Map<string, Map<string, number>>();
-  /** Flushes run one after the other: a key is never written twice at once. */
-  private flushing: Promise<void> = Promise.resolve();
+  /** Sums not sent yet. */
+  private pending: Counters = new Map();
+  private pendingSize = 0;
+  /** The write the store refused last: sent again before `pending`. */
+  private failed: Batch | undefined;
+  /** The write running, if any: a timer tick finding one skips its turn. */
+  private writing: Promise<void> | undefined;
+  /** The one write that runs after `writing`, shared by every `flush()` that asks meanwhile. */
+  private queued: Promise<void> | undefined;
   private failing = false;
+  /** Set at shutdown, after which calls (cut by it) are written one by one, straight away. */
+  private closed = false;
+  /** Calls dropped since last logged: no room left while the store refused writes. */
+  private dropped = 0;
+  private droppedLoggedAt = 0;
+  /** The end users given counters of their own today, per user. */
+  private readonly endUsers = new Map<string, Set<string>>();
+  /** Calls counted under `~other` today, per user. */
+  private readonly folded = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private day = Number.NaN;
   private date = '';
@@ -55,20 +93,40 @@ export class UsageLedger extends UsageRecorder implements OnApplicationShutdown 
     @Inject(usageConfig.KEY) private readonly config: UsageConfig,
   ) {
     super();
-    this.timer = setInterval(() => void this.flush(), config.flushMs).unref();
+    this.timer = setInterval(() => {
+      if (!this.writing) void this.flush();
+    }, config.flushMs).unref();
   }
 
-  record(req: Request, logicId: string, usage: Usage): void {
-    const { userId, endUser } = getCaller(req);
+  record(req: Request, { logicId, usage, endUser }: RecordedCall): void {
+    const { userId } = getCaller(req);
     const date = this.today();
-    this.count(`usage:${date}`, `${logicId}:${userId}`, usage);
-    if (endUser) this.count(`usage:${date}:${userId}`, `${logicId}:${endUser}`, usage);
+    const call: Counters = new Map([[`usage:${date}`, amounts(`${logicId}:${userId}`, usage)]]);
+    if (this.config.perEndUser && endUser) {
+      const tail = `${logicId}:${this.endUserName(userId, endUser)}`;
+      call.set(`usage:${date}:${userId}`, amounts(tail, usage));
+    }
+    if (this.closed) this.writeNow(call);
+    else this.hold(call);
   }
 
-  /** Writes the pending sums; those the store refuses stay pending for the next flush. */
+  /**
+   * Writes the pending sums: waits for a write in progress, then runs one more (shared by
+   * every caller meanwhile). Sums the store refuses are kept for the next flush.
+   */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
-    return this.flushing;
+    if (this.writing) {
+      this.queued ??= this.writing.then(() => {
+        this.queued = undefined;
+        return this.flush();
+      });
+      return this.queued;
+    }
+    const writing = this.write().finally(() => {
+      this.writing = undefined;
+    });
+    this.writing = writing;
+    return writing;
   }
 
   /**
@@ -83,57 +141,136 @@ export class UsageLedger extends UsageRecorder implements OnApplicationShutdown 
     );
   }
 
+  /**
+   * The last write (the store closes after this: StorageModule is global, shut down last).
+   * Calls that end later, cut by the shutdown, are written one by one as they come.
+   */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.closed = true;
     await this.flush();
-    if (this.pending.size)
-      this.logger.error(`usage under ${this.pending.size} key(s) lost: the store refused it`);
+    const refused = this.failed ? [this.failed] : [];
+    // Left pending only when the refused write, sent first, was refused again: try it too.
+    const rest = this.take();
+    if (rest && !(await this.apply(rest))) refused.push(rest);
+    const lost = callsIn(refused);
+    if (lost.calls)
+      this.logger.error(
+        `usage of ${lost.calls} call(s) (${lost.tokens} tokens) lost: the store refused it`,
+      );
+    this.logDropped(true);
+    this.logFolded();
   }
 
-  private count(key: string, tail: string, usage: Usage): void {
-    const counters = this.pendingFor(key);
-    addTo(counters, `requests:${tail}`, 1);
-    addTo(counters, `input:${tail}`, usage.prompt_tokens);
-    addTo(counters, `output:${tail}`, usage.completion_tokens);
-    addTo(counters, `cached:${tail}`, usage.prompt_tokens_details?.cached_tokens);
+  /** Adds a call to the pending sums, unless it needs counters there is no room left for. */
+  private hold(call: Counters): void {
+    let added = 0;
+    for (const [key, amounts] of call) {
+      const held = this.pending.get(key);
+      for (const name of amounts.keys()) if (!held?.has(name)) added++;
+    }
+    const size = this.pendingSize + (this.failed?.size ?? 0) + added;
+    if (added && size > this.config.maxPendingCounters) {
+      this.dropped++;
+      return;
+    }
+    for (const [key, amounts] of call) {
+      let held = this.pending.get(key);
+      if (!held) this.pending.set(key, (held = new Map()));
+      for (const [name, amount] of amounts) held.set(name, (held.get(name) ?? 0) + amount);
+    }
+    this.pendingSize += added;
   }
 
-  private pendingFor(key: string): Map<string, number> {
-    let counters = this.pending.get(key);
-    if (!counters) this.pending.set(key, (counters = new Map()));
-    return counters;
-  }
-
+  /** The refused write first, and while the store refuses it, nothing else. */
   private async write(): Promise<void> {
-    if (!this.pending.size) return;
-    const batch = this.pending;
+    if (this.failed && (await this.apply(this.failed))) this.failed = undefined;
+    if (!this.failed) {
+      const batch = this.take();
+      if (batch && !(await this.apply(batch))) this.failed = batch;
+    }
+    this.logDropped(false);
+  }
+
+  private take(): Batch | undefined {
+    if (!this.pending.size) return undefined;
+    const batch = { id: randomUUID(), counters: this.pending, size: this.pendingSize };
     this.pending = new Map();
-    const ttlMs = this.config.retentionDays * DAY_MS;
-    const failures = await Promise.all(
-      [...batch].map(async ([key, counters]) => {
-        try {
-          await this.store.incrementFields(key, counters, ttlMs);
-          return undefined;
-        } catch (error) {
-          // Kept for the next flush. A Redis command that timed out after it was applied is
-          // then counted twice: rarer, and less harmful, than losing every failed write.
-          const pending = this.pendingFor(key);
-          for (const [name, amount] of counters) addTo(pending, name, amount);
-          return error as Error;
-        }
-      }),
+    this.pendingSize = 0;
+    return batch;
+  }
+
+  private async apply(batch: Batch): Promise<boolean> {
+    try {
+      await this.store.incrementFields(batch.counters, this.ttlMs(), batch.id);
+      if (this.failing) this.logger.log('usage written again');
+      this.failing = false;
+      return true;
+    } catch (error) {
+      // Logged when writing starts failing, not at every flush.
+      if (!this.failing)
+        this.logger.error(`usage not written, kept to be sent again: ${(error as Error).message}`);
+      this.failing = true;
+      return false;
+    }
+  }
+
+  private writeNow(call: Counters): void {
+    this.store.incrementFields(call, this.ttlMs(), randomUUID()).catch((error: unknown) => {
+      this.logger.error(
+        `usage of 1 call lost: the store refused it after shutdown: ${(error as Error).message}`,
+      );
+    });
+  }
+
+  private ttlMs(): number {
+    return this.config.retentionDays * DAY_MS;
+  }
+
+  /** The end user's counter name: a digest when too long, `~other` past the day's quota. */
+  private endUserName(userId: string, endUser: string): string {
+    const name =
+      endUser.length > MAX_END_USER_LENGTH
+        ? `sha256:${createHash('sha256').update(endUser).digest('hex')}`
+        : endUser;
+    let seen = this.endUsers.get(userId);
+    if (!seen) this.endUsers.set(userId, (seen = new Set()));
+    if (seen.has(name)) return name;
+    if (seen.size < this.config.maxEndUsersPerUser) {
+      seen.add(name);
+      return name;
+    }
+    const folded = this.folded.get(userId) ?? 0;
+    if (!folded)
+      this.logger.warn(
+        `user '${userId}' has more than ${this.config.maxEndUsersPerUser} end users on ${this.date} (usage.maxEndUsersPerUser): further ones are counted as '${OTHER_END_USERS}'`,
+      );
+    this.folded.set(userId, folded + 1);
+    return OTHER_END_USERS;
+  }
+
+  private logDropped(now: boolean): void {
+    if (!this.dropped || (!now && Date.now() - this.droppedLoggedAt < DROP_LOG_MS)) return;
+    this.logger.error(
+      `usage of ${this.dropped} call(s) dropped: ${this.config.maxPendingCounters} counters (usage.maxPendingCounters) held while the store refused writes`,
     );
-    const failure = failures.find((error) => error !== undefined);
-    // Logged when writing starts and stops failing, not at every flush.
-    if (failure && !this.failing)
-      this.logger.error(`usage not written, kept for the next try: ${failure.message}`);
-    if (!failure && this.failing) this.logger.log('usage written again');
-    this.failing = failure !== undefined;
+    this.dropped = 0;
+    this.droppedLoggedAt = Date.now();
+  }
+
+  private logFolded(): void {
+    for (const [userId, calls] of this.folded)
+      this.logger.warn(
+        `${calls} call(s) of user '${userId}' on ${this.date} counted as end user '${OTHER_END_USERS}' (usage.maxEndUsersPerUser)`,
+      );
+    this.folded.clear();
   }
 
   private today(): string {
     const day = Math.floor(Date.now() / DAY_MS);
     if (day !== this.day) {
+      this.logFolded();
+      this.endUsers.clear();
       this.day = day;
       this.date = dateOf(day);
     }
@@ -141,11 +278,36 @@ export class UsageLedger extends UsageRecorder implements OnApplicationShutdown 
   }
 }
 
+/** A call's counters: one request, and its tokens (none when it reported no usage). */
+function amounts(tail: string, usage: Usage | undefined): Map<string, number> {
+  const counters = new Map([[`requests:${tail}`, 1]]);
+  addTo(counters, `input:${tail}`, usage?.prompt_tokens);
+  addTo(counters, `output:${tail}`, usage?.completion_tokens);
+  addTo(counters, `cached:${tail}`, usage?.prompt_tokens_details?.cached_tokens);
+  return counters;
+}
+
 /** Adds a whole, positive amount; anything else an upstream may report counts as nothing. */
 function addTo(counters: Map<string, number>, name: string, amount: number | undefined): void {
   const whole = Math.trunc(amount ?? 0);
   if (!Number.isSafeInteger(whole) || whole <= 0) return;
   counters.set(name, (counters.get(name) ?? 0) + whole);
+}
+
+/** The calls and tokens (input and output) in some writes, read from the days' keys. */
+function callsIn(batches: readonly Batch[]): { calls: number; tokens: number } {
+  let calls = 0;
+  let tokens = 0;
+  for (const { counters } of batches) {
+    for (const [key, amounts] of counters) {
+      if (!DAY_KEY.test(key)) continue;
+      for (const [name, amount] of amounts) {
+        if (name.startsWith('requests:')) calls += amount;
+        else if (name.startsWith('input:') || name.startsWith('output:')) tokens += amount;
+      }
+    }
+  }
+  return { calls, tokens };
 }
 
 function dateOf(day: number): string {

@@ -1,6 +1,5 @@
 import type { Request } from 'express';
-import type { Usage } from './chat.types.js';
-import { UsageRecorder } from './usage-recorder.js';
+import { UsageRecorder, type RecordedCall } from '../common/usage-recorder.js';
 
 /** Tells each of several recorders about every call: callers see one `UsageRecorder`. */
 export class FanOutUsageRecorder extends UsageRecorder {
@@ -8,7 +7,7 @@ export class FanOutUsageRecorder extends UsageRecorder {
     super();
   }
 
-  record(req: Request, logicId: string, usage: Usage): void {
-    for (const recorder of this.recorders) recorder.record(req, logicId, usage);
+  record(req: Request, call: RecordedCall): void {
+    for (const recorder of this.recorders) recorder.record(req, call);
   }
 }
