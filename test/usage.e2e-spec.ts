@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import OpenAI, { BadRequestError } from 'openai';
+import OpenAI, { APIError, BadRequestError } from 'openai';
+import { UsageLedger } from '../src/session/usage-ledger.js';
+import { KeyValueStore } from '../src/storage/key-value.store.js';
 import { startOpenAiFake, type OpenAiFake } from './fakes/openai-fake.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
 import { assertMatchesResponse, assertMatchesSpec } from './support/openai-spec.js';
@@ -33,8 +35,31 @@ const webui: TestKey = {
 
 const CHAT = 'urn:mvp:chat:connector=up';
 const hi = [{ role: 'user' as const, content: 'hello there' }];
+const DAY_SECONDS = 86_400;
 /** A day back: whatever the time of day, today's bucket (and maybe yesterday's) are read. */
-const since = (): number => Math.floor(Date.now() / 1000) - 86_400;
+const since = (): number => Math.floor(Date.now() / 1000) - DAY_SECONDS;
+const today = (): number => Math.floor(Date.now() / 1000 / DAY_SECONDS);
+const dateOf = (day: number): string =>
+  new Date(day * DAY_SECONDS * 1000).toISOString().slice(0, 10);
+
+/** The per-end-user counters of `user` on the given days (the store's layout), summed. */
+async function endUserCounters(
+  t: TestApp,
+  user: string,
+  days: number[],
+): Promise<Map<string, number>> {
+  await t.app.get(UsageLedger).flush();
+  const sums = new Map<string, number>();
+  for (const day of days) {
+    const fields = await t.app.get(KeyValueStore).getFields(`usage:${dateOf(day)}:${user}`);
+    for (const [name, amount] of fields) sums.set(name, (sums.get(name) ?? 0) + amount);
+  }
+  return sums;
+}
+
+/** The UTC days from `from` to `to`, both included. */
+const daysFrom = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 function client(t: TestApp, key: TestKey, headers: Record<string, string> = {}): OpenAI {
   // The Usage API authenticates with the admin key, as OpenAI's does; here it is any key.
@@ -101,6 +126,9 @@ describe('usage ledger: GET /v1/organization/usage/completions', () => {
   /** What the echo OL reported to alice and bob. */
   let echoAlice: OpenAI.CompletionUsage;
   let echoBob: OpenAI.CompletionUsage;
+  /** The UTC days the calls were made on (two, should they span midnight). */
+  let firstDay: number;
+  let lastDay: number;
 
   beforeAll(async () => {
     upstream = await startOpenAiFake();
@@ -123,6 +151,7 @@ describe('usage ledger: GET /v1/organization/usage/completions', () => {
       },
     });
 
+    firstDay = today();
     // One at a time: the fake answers scripted turns in order.
     upstream.script({ text: 'one', usage: { input: 100, output: 20, cached: 30 } });
     await client(t, alice).chat.completions.create({ model: CHAT, messages: hi });
@@ -160,6 +189,7 @@ describe('usage ledger: GET /v1/organization/usage/completions', () => {
       messages: hi,
     });
     await client(t, webui).chat.completions.create({ model: CHAT, messages: hi, user: 'sam' });
+    lastDay = today();
   });
   afterAll(async () => {
     await t?.close();
@@ -279,22 +309,27 @@ describe('usage ledger: GET /v1/organization/usage/completions', () => {
   });
 
   it('answers one bucket per UTC day, paged with next_page', async () => {
-    const today = Math.floor(Date.now() / 86_400_000) * 86_400;
-    const start = today - 2 * 86_400;
-    const first = await readUsage(t, ops, { start_time: start + 3600, limit: 2 });
+    // A fixed range around the calls' day: the same buckets whenever the test runs.
+    const start = (firstDay - 2) * DAY_SECONDS;
+    const params = { start_time: start + 3600, end_time: (lastDay + 1) * DAY_SECONDS, limit: 2 };
+    const first = await readUsage(t, ops, params);
     expect(first.data.map((b) => [b.start_time, b.end_time, b.results.length])).toEqual([
-      [start, start + 86_400, 0],
-      [start + 86_400, today, 0],
+      [start, start + DAY_SECONDS, 0],
+      [start + DAY_SECONDS, start + 2 * DAY_SECONDS, 0],
     ]);
     expect(first.has_more).toBe(true);
-    const second = await readUsage(t, ops, {
-      start_time: start + 3600,
-      limit: 2,
-      page: first.next_page!,
-    });
-    expect(second.data.map((b) => b.start_time)).toEqual([today]);
-    expect(second.data[0].results).toHaveLength(1);
+    const second = await readUsage(t, ops, { ...params, page: first.next_page! });
+    expect(second.data.map((b) => b.start_time)).toEqual(
+      daysFrom(firstDay, lastDay).map((day) => day * DAY_SECONDS),
+    );
+    // Not grouped: at most one result per day, all seven calls in them.
+    expect(second.data.every((b) => b.results.length <= 1)).toBe(true);
+    expect(totals(second)).toEqual([expect.objectContaining({ num_model_requests: 7 })]);
     expect(second).toMatchObject({ has_more: false, next_page: null });
+  });
+
+  it('keeps no per-end-user counters unless usage.perEndUser is on', async () => {
+    expect(await endUserCounters(t, 'webui', daysFrom(firstDay, lastDay))).toEqual(new Map());
   });
 
   it('refuses what it cannot answer with OpenAI-shaped 400s naming the parameter', async () => {
@@ -327,6 +362,111 @@ describe('usage ledger: GET /v1/organization/usage/completions', () => {
     const res = await fetch(`${t.url}/v1/organization/usage/completions?start_time=0`);
     expect(res.status).toBe(401);
     assertMatchesSpec('ErrorResponse', await res.json());
+  });
+});
+
+describe('usage ledger: failed calls and end users', () => {
+  let upstream: OpenAiFake;
+  let t: TestApp;
+  let firstDay: number;
+  let lastDay: number;
+
+  beforeAll(async () => {
+    upstream = await startOpenAiFake();
+    const dir = secretsDir();
+    writeKeyFile(dir, [ops, webui]);
+    t = await startApp({
+      config: {
+        secrets: { dir },
+        connectors: [
+          {
+            name: 'up',
+            provider: 'openai',
+            baseUrl: `${upstream.url}/v1`,
+            defaultModel: 'gpt-fake',
+            maxRetries: 0,
+          },
+        ],
+        usage: { flushMs: 3_600_000, perEndUser: true },
+      },
+    });
+    firstDay = today();
+    upstream.script(
+      { text: 'one', usage: { input: 11, output: 2 } },
+      { error: { status: 500 } },
+      { text: 'three', usage: { input: 13, output: 4 } },
+      { text: 'four', usage: { input: 1, output: 1 } },
+    );
+    await client(t, webui).chat.completions.create({ model: CHAT, messages: hi, user: 'sam' });
+    // The upstream fails before reporting any usage: still one request of sam's.
+    const failed = await client(t, webui)
+      .chat.completions.create({ model: CHAT, messages: hi, user: 'sam' })
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(APIError);
+    expect((failed as APIError).status).toBe(502);
+    await client(t, webui, { 'X-OpenWebUI-User-Id': 'eve' }).chat.completions.create({
+      model: CHAT,
+      messages: hi,
+    });
+    await client(t, webui).chat.completions.create({ model: CHAT, messages: hi });
+    lastDay = today();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await upstream?.close();
+  });
+
+  it('counts a call that failed before any usage as a request with no tokens', async () => {
+    const page = await readUsage(t, ops, { group_by: ['user_id', 'model'] });
+    expect(totals(page)).toEqual([
+      {
+        user_id: 'webui',
+        model: 'chat',
+        input_tokens: 25,
+        output_tokens: 7,
+        input_cached_tokens: 0,
+        num_model_requests: 4,
+      },
+    ]);
+  });
+
+  it("with usage.perEndUser, counts the end user the OL saw under the key's user", async () => {
+    expect(await endUserCounters(t, 'webui', daysFrom(firstDay, lastDay))).toEqual(
+      new Map([
+        // From the `user` field, the failed call included.
+        ['requests:chat:sam', 2],
+        ['input:chat:sam', 11],
+        ['output:chat:sam', 2],
+        // From the header the key's trusted front end forwards.
+        ['requests:chat:eve', 1],
+        ['input:chat:eve', 13],
+        ['output:chat:eve', 4],
+      ]),
+    );
+  });
+});
+
+describe('usage ledger with authentication off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A proxy on this machine forwards clients from elsewhere (X-Forwarded-For).
+    t = await startApp({ config: { server: { trustProxy: ['loopback'] } } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers clients on this machine only: others get a 403 asking for an admin key', async () => {
+    const url = `${t.url}/v1/organization/usage/completions?start_time=${since()}`;
+    expect((await fetch(url)).status).toBe(200);
+    const remote = await fetch(url, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
+    expect(remote.status).toBe(403);
+    const body = (await remote.json()) as { error: Record<string, unknown> };
+    assertMatchesSpec('ErrorResponse', body);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'permission_denied' });
+    expect(body.error.message).toContain('admin API key');
+    const local = await fetch(url, { headers: { 'X-Forwarded-For': '127.0.0.1' } });
+    expect(local.status).toBe(200);
   });
 });
 

@@ -9,6 +9,8 @@ export enum AuthErrorCode {
   MODEL_NOT_ALLOWED = 'MODEL_NOT_ALLOWED',
   /** An OL-registered access policy refused this caller or these URN params. */
   POLICY_DENIED = 'POLICY_DENIED',
+  /** With authentication off, usage is read from this machine only (no key can be admin). */
+  ADMIN_KEY_REQUIRED = 'ADMIN_KEY_REQUIRED',
   REQUEST_RATE_EXCEEDED = 'REQUEST_RATE_EXCEEDED',
   TOKEN_RATE_EXCEEDED = 'TOKEN_RATE_EXCEEDED',
 }

@@ -116,6 +116,7 @@ function mapAuth(e: AuthError): MappedError {
     case AuthErrorCode.MODEL_NOT_ALLOWED:
       return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
     case AuthErrorCode.POLICY_DENIED:
+    case AuthErrorCode.ADMIN_KEY_REQUIRED:
       return openAiError(403, INVALID, e.message, 'permission_denied', e.param);
     case AuthErrorCode.REQUEST_RATE_EXCEEDED:
       return rateLimited(e, 'requests');
