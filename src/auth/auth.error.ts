@@ -13,6 +13,8 @@ export enum AuthErrorCode {
   ADMIN_KEY_REQUIRED = 'ADMIN_KEY_REQUIRED',
   REQUEST_RATE_EXCEEDED = 'REQUEST_RATE_EXCEEDED',
   TOKEN_RATE_EXCEEDED = 'TOKEN_RATE_EXCEEDED',
+  /** A tokens-per-day or -per-month budget is spent until its calendar window ends. */
+  TOKEN_BUDGET_SPENT = 'TOKEN_BUDGET_SPENT',
 }
 
 export class AuthError extends CodedError<AuthErrorCode> {

@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 import { defineConfigSection } from '../configuration/config-section.js';
 
-/** Requests per window, and optionally tokens per minute, for one caller. */
+/** Requests per window, and optionally tokens per minute, UTC day and UTC month, for one caller. */
 export class Limits {
   /** Requests allowed per `windowMs`. */
   @IsInt()
@@ -28,6 +28,18 @@ export class Limits {
   @IsInt()
   @Min(1)
   tokensPerMinute?: number;
+
+  /** Total tokens per calendar day (from 00:00 UTC): a budget, refused as `insufficient_quota`. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  tokensPerDay?: number;
+
+  /** Total tokens per calendar month (from the 1st, 00:00 UTC): a budget, like `tokensPerDay`. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  tokensPerMonth?: number;
 }
 
 export class RateLimitConfig {

@@ -137,10 +137,13 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
       );
       res.setHeader('x-ratelimit-reset-requests', duration(tightest.resetSeconds * 1000));
     }
-    const tightestTokens = tokens.reduce<TokenWindow | undefined>(
-      (a, b) => (a && a.limit - a.used <= b.limit - b.used ? a : b),
-      undefined,
-    );
+    // The -tokens headers describe the tightest rate; day and month budgets are quotas, not rates.
+    const tightestTokens = tokens
+      .filter((t) => t.period === 'minute')
+      .reduce<TokenWindow | undefined>(
+        (a, b) => (a && a.limit - a.used <= b.limit - b.used ? a : b),
+        undefined,
+      );
     if (tightestTokens) {
       res.setHeader('x-ratelimit-limit-tokens', String(tightestTokens.limit));
       res.setHeader(
@@ -167,22 +170,34 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
         over.resetSeconds,
       );
     }
-    const spent = tokens.find((t) => t.used >= t.limit);
+    // Of several spent windows, the one ending last says when the call may be served again.
+    const spent = tokens
+      .filter((t) => t.used >= t.limit)
+      .reduce<TokenWindow | undefined>((a, b) => (a && a.resetMs >= b.resetMs ? a : b), undefined);
     if (spent) {
       const retry = Math.max(1, Math.ceil(spent.resetMs / 1000));
       this.audit.record('rate_limit.hit', {
         user: caller.userId,
         keyId: caller.keyId,
-        limit: 'tokens',
+        limit: spent.period === 'minute' ? 'tokens' : `tokens_per_${spent.period}`,
         ol: spent.logicId,
       });
-      throw new AuthError(
-        AuthErrorCode.TOKEN_RATE_EXCEEDED,
-        `Rate limit reached for ${subject(caller.userId, spent.logicId)} on tokens per min (TPM): ` +
-          `Limit ${spent.limit}, Used ${spent.used}. Please try again in ${retry}s.`,
-        null,
-        retry,
-      );
+      throw spent.resetsAt
+        ? new AuthError(
+            AuthErrorCode.TOKEN_BUDGET_SPENT,
+            `You exceeded the tokens-per-${spent.period} budget of ${budgetOwner(spent)} for ` +
+              `user '${caller.userId}': Limit ${spent.limit}, Used ${spent.used}. ` +
+              `It resets at ${spent.resetsAt.toISOString()}, in ${retry}s.`,
+            null,
+            retry,
+          )
+        : new AuthError(
+            AuthErrorCode.TOKEN_RATE_EXCEEDED,
+            `Rate limit reached for ${subject(caller.userId, spent.logicId)} on tokens per min (TPM): ` +
+              `Limit ${spent.limit}, Used ${spent.used}. Please try again in ${retry}s.`,
+            null,
+            retry,
+          );
     }
     return true;
   }
@@ -241,6 +256,10 @@ export class RateLimitGuard extends nestThrottler.ThrottlerGuard {
 
 function subject(user: string, logicId: string | undefined): string {
   return logicId ? `user '${user}' on model '${logicId}'` : `user '${user}'`;
+}
+
+function budgetOwner(window: TokenWindow): string {
+  return window.logicId ? `model '${window.logicId}'` : `tier '${window.tier}'`;
 }
 
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */

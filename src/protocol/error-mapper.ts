@@ -121,13 +121,22 @@ function mapAuth(e: AuthError): MappedError {
     case AuthErrorCode.REQUEST_RATE_EXCEEDED:
       return rateLimited(e, 'requests');
     case AuthErrorCode.TOKEN_RATE_EXCEEDED:
-      return rateLimited(e, 'tokens');
+      return rateLimited(e, 'tokens', 'rate_limit_exceeded');
+    case AuthErrorCode.TOKEN_BUDGET_SPENT:
+      return rateLimited(e, 'insufficient_quota', 'insufficient_quota');
   }
 }
 
-/** OpenAI's 429 names the exhausted limit in `type` (`requests` or `tokens`). */
-function rateLimited(e: AuthError, type: 'requests' | 'tokens'): MappedError {
-  const mapped = openAiError(429, type, e.message, 'rate_limit_exceeded', e.param);
+/**
+ * OpenAI's 429 names the exhausted limit in `type` (`requests` or `tokens`); a spent quota is
+ * its `insufficient_quota`, which retrying soon will not cure.
+ */
+function rateLimited(
+  e: AuthError,
+  type: 'requests' | 'tokens' | 'insufficient_quota',
+  code: 'rate_limit_exceeded' | 'insufficient_quota' = 'rate_limit_exceeded',
+): MappedError {
+  const mapped = openAiError(429, type, e.message, code, e.param);
   return { ...mapped, headers: { 'retry-after': String(e.retryAfterSeconds ?? 1) } };
 }
 
