@@ -116,6 +116,8 @@ describe('tokens per day (a tier budget)', () => {
     expect(error.message).toContain(nextUtcMidnight().toISOString());
     const retryAfter = Number(error.headers?.get('retry-after'));
     expect(Math.abs(retryAfter - secondsUntil(nextUtcMidnight()))).toBeLessThan(SLACK_S);
+    // OpenAI's SDKs would retry a 429 at once without it.
+    expect(error.headers?.get('x-should-retry')).toBe('false');
     // A budget is a quota, not a rate: no -tokens rate headers are made up for it.
     expect(error.headers?.get('x-ratelimit-limit-tokens')).toBeNull();
     expect(error.headers?.get('x-ratelimit-limit-requests')).toBe('1000');

@@ -57,7 +57,7 @@ export class TokenLedger extends UsageRecorder {
     }
   }
 
-  /** The token windows that apply to this call: the tier's, then the OL's, shortest first. */
+  /** The token windows that apply to this call, shortest period first (each: the tier's, then the OL's). */
   async windows(req: Request, logicId: string | undefined): Promise<TokenWindow[]> {
     const now = new Date();
     return Promise.all(

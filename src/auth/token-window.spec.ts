@@ -1,9 +1,19 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CALENDAR_MARGIN_MS, windowAt } from './token-window.js';
 
 const at = (iso: string) => new Date(iso);
 
 describe('windowAt', () => {
+  // Far from UTC (+14 h), so that local-time arithmetic could not pass for UTC.
+  const zone = process.env.TZ;
+  beforeAll(() => {
+    process.env.TZ = 'Pacific/Kiritimati';
+  });
+  afterAll(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
   it('puts the last millisecond of a UTC day in that day, and midnight in the next', () => {
     const last = windowAt('day', at('2025-03-14T23:59:59.999Z'));
     expect(last.id).toBe('2025-03-14');

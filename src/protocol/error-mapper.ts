@@ -137,7 +137,11 @@ function rateLimited(
   code: 'rate_limit_exceeded' | 'insufficient_quota' = 'rate_limit_exceeded',
 ): MappedError {
   const mapped = openAiError(429, type, e.message, code, e.param);
-  return { ...mapped, headers: { 'retry-after': String(e.retryAfterSeconds ?? 1) } };
+  const headers: Record<string, string> = { 'retry-after': String(e.retryAfterSeconds ?? 1) };
+  // OpenAI's SDKs retry every 429 at once unless told not to (they ignore a retry-after over
+  // a minute): a spent budget would come back three times a second for nothing.
+  if (code === 'insufficient_quota') headers['x-should-retry'] = 'false';
+  return { ...mapped, headers };
 }
 
 function mapStorage(e: StorageError): MappedError {
