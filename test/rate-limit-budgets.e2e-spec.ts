@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { startOpenAiFake, type OpenAiFake } from './fakes/openai-fake.js';
+import { fakeOpenAiConnector } from './support/connector-app.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
 import { assertMatchesSpec } from './support/openai-spec.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -81,15 +82,7 @@ beforeAll(async () => {
   t = await startApp({
     config: {
       secrets: { dir },
-      connectors: [
-        {
-          name: 'up',
-          provider: 'openai',
-          baseUrl: `${upstream.url}/v1`,
-          defaultModel: 'gpt-fake',
-          maxRetries: 0,
-        },
-      ],
+      connectors: [fakeOpenAiConnector(upstream.url)],
       rateLimit: {
         tiers: { daily: { requests: 1000, windowMs: 60_000, tokensPerDay: 100 } },
         ols: { chat: { requests: 1000, windowMs: 60_000, tokensPerMonth: 300 } },

@@ -6,6 +6,7 @@ import OpenAI, { APIError, BadRequestError } from 'openai';
 import { UsageLedger } from '../src/session/usage-ledger.js';
 import { KeyValueStore } from '../src/storage/key-value.store.js';
 import { startOpenAiFake, type OpenAiFake } from './fakes/openai-fake.js';
+import { fakeOpenAiConnector } from './support/connector-app.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
 import { assertMatchesResponse, assertMatchesSpec } from './support/openai-spec.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -137,15 +138,7 @@ describe('usage ledger: GET /v1/organization/usage/completions', () => {
     t = await startApp({
       config: {
         secrets: { dir },
-        connectors: [
-          {
-            name: 'up',
-            provider: 'openai',
-            baseUrl: `${upstream.url}/v1`,
-            defaultModel: 'gpt-fake',
-            maxRetries: 0,
-          },
-        ],
+        connectors: [fakeOpenAiConnector(upstream.url)],
         // Only reads and shutdown write: what is counted cannot depend on a timer.
         usage: { flushMs: 3_600_000 },
       },
@@ -378,15 +371,7 @@ describe('usage ledger: failed calls and end users', () => {
     t = await startApp({
       config: {
         secrets: { dir },
-        connectors: [
-          {
-            name: 'up',
-            provider: 'openai',
-            baseUrl: `${upstream.url}/v1`,
-            defaultModel: 'gpt-fake',
-            maxRetries: 0,
-          },
-        ],
+        connectors: [fakeOpenAiConnector(upstream.url)],
         usage: { flushMs: 3_600_000, perEndUser: true },
       },
     });

@@ -16,3 +16,14 @@ export function startWithConnectors(
 ): Promise<TestApp> {
   return startApp({ config: { ...extra, connectors, secrets: { dir: secretsDir(secrets) } } });
 }
+
+/** A fake OpenAI upstream as the connector `up`, for tests of what stands in front of it. */
+export function fakeOpenAiConnector(upstreamUrl: string): ConfigTree {
+  return {
+    name: 'up',
+    provider: 'openai',
+    baseUrl: `${upstreamUrl}/v1`,
+    defaultModel: 'gpt-fake',
+    maxRetries: 0,
+  };
+}
