@@ -39,6 +39,11 @@ export interface FakeError {
 
 /** One scripted answer. */
 export interface FakeTurn {
+  /**
+   * Reasoning shown before the reply, streamed like the text: Anthropic's signed `thinking`
+   * block, Ollama's `message.thinking`.
+   */
+  thinking?: string;
   /** Reply text, streamed in `chunkSize`-character pieces. */
   text?: string;
   /** Tool calls after the text; their arguments stream in `chunkSize` pieces too. */
