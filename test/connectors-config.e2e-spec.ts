@@ -60,6 +60,35 @@ describe('connectors configuration', () => {
     expect(paths).not.toContain('connectors[0].apiKey');
   });
 
+  it('refuses sampling defaults on an anthropic connector, which could never send them', async () => {
+    const error = await bootError([
+      {
+        name: 'oa',
+        provider: 'openai',
+        baseUrl: 'http://127.0.0.1:1/v1',
+        defaults: { temperature: 0.2, top_p: 0.9 },
+      },
+      {
+        name: 'claude',
+        provider: 'anthropic',
+        apiKey: { secret: 'k' },
+        defaults: { max_tokens: 1024, temperature: 0.2, top_p: 0.9 },
+      },
+    ]);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      {
+        source: 'override',
+        path: 'connectors[1].defaults.temperature',
+        message: expect.stringMatching(
+          /^expected no temperature on an anthropic connector \(.*no sampling parameters.*\); found a number$/,
+        ),
+      },
+      expect.objectContaining({ path: 'connectors[1].defaults.top_p' }),
+    ]);
+    expect(error.message).toContain('connectors[1].defaults.temperature: expected no temperature');
+  });
+
   it('refuses a literal key in the YAML without printing it', async () => {
     const error = await bootError([
       { name: 'oa', provider: 'openai', apiKey: 'sk-literal-key-in-yaml' },

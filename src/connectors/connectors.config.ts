@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -47,6 +48,23 @@ export class ConnectorDefaults {
   @Min(0)
   @Max(1)
   top_p?: number;
+}
+
+const NOT_SENT_BY_ANTHROPIC =
+  'no $property on an anthropic connector (the API version its SDK speaks has no sampling parameters: it would never be sent)';
+
+/** Fails for any value (`@IsOptional` lets an absent one through): a key the adapter drops. */
+function NeverSent(message: string): PropertyDecorator {
+  return ValidateBy({ name: 'neverSent', validator: { validate: () => false } }, { message });
+}
+
+/** An `anthropic` connector's defaults: sampling ones are refused, not silently ignored. */
+class AnthropicDefaults extends ConnectorDefaults {
+  @NeverSent(NOT_SENT_BY_ANTHROPIC)
+  override temperature?: number;
+
+  @NeverSent(NOT_SENT_BY_ANTHROPIC)
+  override top_p?: number;
 }
 
 /** One entry of `connectors:`: an upstream LLM backend that OLs pick by `name`. */
@@ -110,7 +128,7 @@ export class ConnectorConfig {
   maxConnections?: number;
 
   @ValidateNested()
-  @Type(() => ConnectorDefaults)
+  @Type((o) => (o?.object.provider === 'anthropic' ? AnthropicDefaults : ConnectorDefaults))
   defaults: ConnectorDefaults = new ConnectorDefaults();
 }
 
