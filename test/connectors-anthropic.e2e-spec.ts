@@ -255,6 +255,83 @@ describe('chat OL on an Anthropic connector', () => {
     ]);
   });
 
+  it.each([
+    ['streamed', true],
+    ['unstreamed', false],
+  ])(
+    'keeps the signed thinking of a %s turn that called tools, unshown, and sends it back with the results',
+    async (_, stream) => {
+      const thought = 'The user wants the weather in Paris: call get_weather.';
+      const id = stream ? 'toolu_think_s' : 'toolu_think_u';
+      fake.script(
+        {
+          thinking: thought,
+          text: 'Checking.',
+          toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' }, id }],
+        },
+        { text: 'Sunny.' },
+      );
+      const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: 'Paris?' };
+      let shown = '';
+      let message: OpenAI.ChatCompletionMessage;
+      if (stream) {
+        const runner = app.client.chat.completions.stream({
+          model: MODEL,
+          messages: [question],
+          tools: TOOLS,
+        });
+        runner.on('chunk', (chunk) => (shown += JSON.stringify(chunk)));
+        message = (await runner.finalChatCompletion()).choices[0].message;
+      } else {
+        const completion = await app.client.chat.completions.create({
+          model: MODEL,
+          messages: [question],
+          tools: TOOLS,
+        });
+        shown = JSON.stringify(completion);
+        message = completion.choices[0].message;
+      }
+      expect(shown).not.toContain('get_weather.');
+      expect(message.content).toBe('Checking.');
+      const calls = message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+      const answer = (
+        assistant: OpenAI.ChatCompletionAssistantMessageParam,
+      ): Promise<OpenAI.ChatCompletion> =>
+        app.client.chat.completions.create({
+          model: MODEL,
+          tools: TOOLS,
+          messages: [
+            question,
+            assistant,
+            { role: 'tool', tool_call_id: id, content: '{"sky":"sunny"}' },
+          ],
+        });
+
+      const second = await answer({ role: 'assistant', content: 'Checking.', tool_calls: calls });
+      expect(second.choices[0].message.content).toBe('Sunny.');
+      expect(fake.lastChat().body.messages[1]).toEqual({
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: thought, signature: expect.any(String) },
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_use', id, name: 'get_weather', input: { city: 'Paris' } },
+        ],
+      });
+
+      // A client that changed the turn sends its own version (which Anthropic refuses).
+      const edited = calls.map((c) => ({
+        ...c,
+        function: { ...c.function, arguments: '{"city":"Lyon"}' },
+      }));
+      await expect(
+        answer({ role: 'assistant', content: 'Checking.', tool_calls: edited }),
+      ).rejects.toBeInstanceOf(BadRequestError);
+      expect(
+        (fake.lastChat().body.messages[1].content as Array<{ type: string }>).map((b) => b.type),
+      ).toEqual(['text', 'tool_use']);
+    },
+  );
+
   it('answers unstreamed tool calls whole', async () => {
     fake.script({
       toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' }, id: 'toolu_09' }],

@@ -54,6 +54,42 @@ describe('fake Anthropic upstream', () => {
     expect(types).toContain('content_block_delta');
   });
 
+  it('streams a signed thinking block the SDK rebuilds, and refuses the tool turn sent back without it', async () => {
+    fake.script({
+      thinking: 'Weather first.',
+      toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' }, id: 'toolu_th' }],
+    });
+    const final = await client.messages
+      .stream({ model: 'claude-a', max_tokens: 100, messages })
+      .finalMessage();
+    const [thinking, tool] = final.content;
+    expect(thinking).toEqual({
+      type: 'thinking',
+      thinking: 'Weather first.',
+      signature: expect.stringMatching(/.+/),
+    });
+    const result: Anthropic.MessageParam = {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_th', content: 'Sunny' }],
+    };
+    const send = (content: Anthropic.ContentBlockParam[]) =>
+      client.messages.create({
+        model: 'claude-a',
+        max_tokens: 100,
+        messages: [...messages, { role: 'assistant', content }, result],
+      });
+    await expect(send([tool as Anthropic.ToolUseBlockParam])).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('must start with a thinking block'),
+    });
+    await expect(
+      send([{ ...(thinking as Anthropic.ThinkingBlock), thinking: 'Edited.' }, tool as never]),
+    ).rejects.toMatchObject({ status: 400 });
+    fake.script({ text: 'Sunny.' });
+    const answer = await send(final.content as Anthropic.ContentBlockParam[]);
+    expect(answer.content).toEqual([{ type: 'text', text: 'Sunny.', citations: null }]);
+  });
+
   it('maps finish "length" to stop_reason max_tokens', async () => {
     fake.script({ text: 'cut', finish: 'length' });
     const message = await client.messages.create({ model: 'claude-a', max_tokens: 1, messages });

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { ConfigurationError } from '../configuration/configuration.error.js';
 import { LoadedConfiguration } from '../configuration/load-configuration.js';
 import { SecretsService } from '../secrets/secrets.service.js';
+import { KeyValueStore } from '../storage/key-value.store.js';
 import { AnthropicConnector } from './anthropic/anthropic.connector.js';
+import { ThinkingTurns } from './anthropic/thinking-turns.js';
 import type { Connector, ConnectorProvider } from './connector.js';
 import { ConnectorError, ConnectorErrorCode } from './connector.error.js';
 import { connectorsConfig, type ConnectorConfig } from './connectors.config.js';
@@ -20,6 +22,7 @@ export class ConnectorRegistry implements ConnectorProvider, OnModuleDestroy {
     @Inject(connectorsConfig.KEY) configs: ConnectorConfig[],
     secrets: SecretsService,
     loaded: LoadedConfiguration,
+    store: KeyValueStore,
   ) {
     checkUniqueNames(configs, loaded);
     for (const config of configs) {
@@ -32,7 +35,7 @@ export class ConnectorRegistry implements ConnectorProvider, OnModuleDestroy {
       });
       this.pools.push(http);
       const logger = new Logger(`Connector:${config.name}`);
-      this.connectors.set(config.name, build(config, apiKey, http, logger));
+      this.connectors.set(config.name, build(config, apiKey, http, logger, store));
     }
   }
 
@@ -63,12 +66,19 @@ function build(
   apiKey: string | undefined,
   http: UpstreamHttp,
   logger: Logger,
+  store: KeyValueStore,
 ): Connector {
   switch (config.provider) {
     case 'openai':
       return new OpenAiConnector(config, apiKey, http, logger);
     case 'anthropic':
-      return new AnthropicConnector(config, apiKey, http, logger);
+      return new AnthropicConnector(
+        config,
+        apiKey,
+        http,
+        logger,
+        new ThinkingTurns(store, config.name, logger),
+      );
     case 'ollama':
       return new OllamaConnector(config, apiKey, http);
   }

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
 import {
   delay,
   dropUnstreamed,
+  pieces,
   planTurn,
   sendJson,
   startFake,
@@ -20,16 +22,19 @@ export type AnthropicFake = FakeUpstream<Anthropic.MessageCreateParams>;
  * A fake Anthropic Messages API: `POST /v1/messages` as JSON or as the SSE event sequence
  * (`message_start`, `content_block_start/delta/stop` with `text_delta` and
  * `input_json_delta`, `ping`, `message_delta`, `message_stop`, `event: error`),
- * `GET /v1/models`, Anthropic's error bodies. It refuses what the real API refuses and a
- * translation could get wrong: a missing key/`anthropic-version`/`max_tokens`,
+ * `GET /v1/models`, Anthropic's error bodies. A turn with `thinking` starts with a signed
+ * thinking block (`thinking_delta`, `signature_delta`). It refuses what the real API refuses
+ * and a translation could get wrong: a missing key/`anthropic-version`/`max_tokens`,
  * roles other than user/assistant, two turns of one role in a row, a `tool_use` not
- * answered by `tool_result` blocks at the start of the next user turn.
+ * answered by `tool_result` blocks at the start of the next user turn, and an assistant
+ * turn that called tools after thinking sent back without its thinking block, unchanged.
  */
 export function startAnthropicFake(options: FakeOptions = {}): Promise<AnthropicFake> {
   let ids = 0;
   const nextId = (): number => ++ids;
+  const signed = new Map<string, Anthropic.ThinkingBlockParam>();
   return startFake<Anthropic.MessageCreateParams>(
-    (req, res, ctx) => handle(req, res, ctx, nextId),
+    (req, res, ctx) => handle(req, res, ctx, nextId, signed),
     (req) => req.path.startsWith('/v1/messages'),
     options,
   );
@@ -40,6 +45,8 @@ async function handle(
   res: ServerResponse,
   ctx: FakeContext,
   nextId: () => number,
+  /** The thinking block each tool call was made after: it must come back with the call. */
+  signed: Map<string, Anthropic.ThinkingBlockParam>,
 ): Promise<void> {
   const { apiKey } = ctx.options;
   // SDK 1.x (API version 2026-10-21) sends `Authorization: Bearer`; older clients `x-api-key`.
@@ -76,7 +83,7 @@ async function handle(
       body: errorBody('not_found_error', `Not found: ${req.method} ${req.path}`),
     });
   }
-  const invalid = validate(req.body);
+  const invalid = validate(req.body, signed);
   if (invalid)
     return sendError(res, { status: 400, body: errorBody('invalid_request_error', invalid) });
   const body = req.body as Anthropic.MessageCreateParams;
@@ -87,6 +94,14 @@ async function handle(
   if (turn.error) return sendError(res, turn.error);
 
   const plan = planTurn(turn, 'toolu_', nextId);
+  const thinking = turn.thinking
+    ? {
+        type: 'thinking' as const,
+        thinking: turn.thinking,
+        signature: createHash('sha256').update(turn.thinking).digest('base64'),
+      }
+    : undefined;
+  if (thinking) for (const tool of plan.tools) signed.set(tool.id, thinking);
   const id = `msg_fake${nextId()}`;
   const stopReason =
     turn.finish === 'length' ? 'max_tokens' : plan.tools.length ? 'tool_use' : 'end_turn';
@@ -100,7 +115,7 @@ async function handle(
 
   if (body.stream !== true) {
     if (dropUnstreamed(res, turn)) return;
-    const content: unknown[] = [];
+    const content: unknown[] = thinking ? [thinking] : [];
     if (plan.text.length) content.push({ type: 'text', text: plan.text.join(''), citations: null });
     for (const tool of plan.tools)
       content.push({
@@ -140,6 +155,33 @@ async function handle(
     event('ping', { type: 'ping' }),
   ];
   let index = 0;
+  if (thinking) {
+    frames.push(
+      event('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      }),
+    );
+    for (const piece of pieces(thinking.thinking, turn.chunkSize ?? 4)) {
+      frames.push(
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'thinking_delta', thinking: piece },
+        }),
+      );
+    }
+    frames.push(
+      event('content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'signature_delta', signature: thinking.signature },
+      }),
+      event('content_block_stop', { type: 'content_block_stop', index }),
+    );
+    index++;
+  }
   if (plan.text.length) {
     frames.push(
       event('content_block_start', {
@@ -217,7 +259,10 @@ async function handle(
 }
 
 /** The checks of the real API that a translation could fail; the first fault found, or undefined. */
-function validate(raw: unknown): string | undefined {
+function validate(
+  raw: unknown,
+  signed: Map<string, Anthropic.ThinkingBlockParam>,
+): string | undefined {
   if (typeof raw !== 'object' || raw === null) return 'body: expected an object';
   const body = raw as Record<string, unknown>;
   if (typeof body.model !== 'string') return 'model: Field required';
@@ -270,6 +315,16 @@ function validate(raw: unknown): string | undefined {
       previousToolUses = [];
     } else {
       previousToolUses = blocks.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
+      const thought = previousToolUses.map((id) => signed.get(id)).find(Boolean);
+      if (thought && blocks[0]?.type !== 'thinking') {
+        return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(blocks[0]?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`;
+      }
+      if (
+        thought &&
+        (blocks[0].thinking !== thought.thinking || blocks[0].signature !== thought.signature)
+      ) {
+        return `messages.${i}.content.0: Invalid \`signature\` in \`thinking\` block`;
+      }
       if (blocks.some((b) => b.type === 'tool_result'))
         return `messages.${i}.content: tool_result blocks belong in a user turn`;
     }

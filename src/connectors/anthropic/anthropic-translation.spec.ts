@@ -6,6 +6,7 @@ import {
   AnthropicStreamTranslator,
   messageEvents,
   statusOfErrorType,
+  thinkingTurnOf,
   toAnthropicParams,
   toFinishReason,
   toUsage,
@@ -412,6 +413,9 @@ describe('Anthropic answers as events', () => {
     const events: ChatEvent[] = [];
     const done = stream.map((event) => translator.push(event, events));
     expect(done.indexOf(true)).toBe(stream.length - 1);
+    events.push(...translator.end());
+    // Its thinking block is unsigned: nothing to send back.
+    expect(translator.thinkingTurn()).toBeUndefined();
     expect(events).toEqual([
       { type: 'text', text: 'Let me ' },
       { type: 'text', text: 'check.' },
@@ -452,6 +456,7 @@ describe('Anthropic answers as events', () => {
       events,
     );
     translator.push({ type: 'message_stop' } as AnthropicStreamEvent, events);
+    events.push(...translator.end());
     expect(events).toEqual([
       { type: 'usage', usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } },
       { type: 'finish', reason: 'stop' },
@@ -470,5 +475,126 @@ describe('Anthropic answers as events', () => {
     [undefined, 500],
   ])('maps a mid-stream %s error to HTTP %d', (type, status) => {
     expect(statusOfErrorType(type)).toBe(status);
+  });
+});
+
+describe('turns that thought and called tools', () => {
+  const thinking = { type: 'thinking', thinking: 'Oslo first.', signature: 'sig==' } as const;
+  const turn = [
+    thinking,
+    { type: 'redacted_thinking', data: 'opaque' },
+    { type: 'text', text: 'Checking.' },
+    { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } },
+  ] as const;
+  const stream = [
+    { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } },
+    {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { ...thinking, thinking: '', signature: '' },
+    },
+    { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Oslo ' } },
+    {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'thinking_delta', thinking: 'first.' },
+    },
+    {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'signature_delta', signature: 'sig==' },
+    },
+    { type: 'content_block_stop', index: 0 },
+    {
+      type: 'content_block_start',
+      index: 1,
+      content_block: { type: 'redacted_thinking', data: 'opaque' },
+    },
+    { type: 'content_block_stop', index: 1 },
+    { type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Checking.' } },
+    { type: 'content_block_stop', index: 2 },
+    {
+      type: 'content_block_start',
+      index: 3,
+      content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
+    },
+    {
+      type: 'content_block_delta',
+      index: 3,
+      delta: { type: 'input_json_delta', partial_json: '{"city":' },
+    },
+    {
+      type: 'content_block_delta',
+      index: 3,
+      delta: { type: 'input_json_delta', partial_json: '"Oslo"}' },
+    },
+    { type: 'content_block_stop', index: 3 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } },
+    { type: 'message_stop' },
+  ] as unknown as AnthropicStreamEvent[];
+
+  it('assembles a streamed one block by block, showing none of its thinking', () => {
+    const translator = new AnthropicStreamTranslator();
+    const events: ChatEvent[] = [];
+    for (const event of stream) translator.push(event, events);
+    expect(events.filter((e) => e.type === 'text')).toEqual([{ type: 'text', text: 'Checking.' }]);
+    expect(translator.thinkingTurn()).toEqual(turn);
+  });
+
+  it('keeps a whole one as it came, and nothing of a turn without thinking or without tools', () => {
+    const content = turn as unknown as Parameters<typeof thinkingTurnOf>[0];
+    expect(thinkingTurnOf(content)).toEqual(turn);
+    expect(thinkingTurnOf(content.slice(2))).toBeUndefined();
+    expect(thinkingTurnOf(content.slice(0, 3))).toBeUndefined();
+    expect(messageEvents({ content, usage: {}, stop_reason: 'tool_use' } as never)).toEqual([
+      { type: 'text', text: 'Checking.' },
+      { type: 'tool_call', index: 0, id: 'toolu_1', name: 'weather', arguments: '{"city":"Oslo"}' },
+      expect.objectContaining({ type: 'usage' }),
+      { type: 'finish', reason: 'tool_calls' },
+    ]);
+  });
+
+  const conversation = (text: string, args: string): Partial<ChatRequest> => ({
+    messages: [
+      { role: 'user', content: 'Weather in Oslo?' },
+      {
+        role: 'assistant',
+        content: text,
+        tool_calls: [
+          { id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: args } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'Sunny' },
+    ],
+  });
+  const kept = new Map([['toolu_1', [...turn] as never]]);
+
+  it('sends a kept turn back in place of the assistant message that matches it', () => {
+    const sent = toAnthropicParams(
+      conversation('Checking.', '{"city":"Oslo"}') as ChatRequest,
+      'claude-x',
+      defaults,
+      kept,
+    );
+    expect(sent.messages[1]).toEqual({ role: 'assistant', content: turn });
+  });
+
+  it('sends the client’s own message when it differs from the kept turn', () => {
+    for (const [text, args] of [
+      ['Checking!', '{"city":"Oslo"}'],
+      ['Checking.', '{"city":"Bergen"}'],
+    ]) {
+      const sent = toAnthropicParams(
+        conversation(text, args) as ChatRequest,
+        'claude-x',
+        defaults,
+        kept,
+      );
+      expect((sent.messages[1].content as Array<{ type: string }>).map((b) => b.type)).toEqual([
+        'text',
+        'tool_use',
+      ]);
+    }
   });
 });

@@ -18,10 +18,14 @@ import type { ConnectorDefaults } from '../connectors.config.js';
  * `tool_use` blocks and `tool` messages `tool_result` blocks. Answers: content blocks and
  * stream events become neutral events, Anthropic's block indexes renumbered into OpenAI's
  * tool-call indexes. Sampling parameters do not exist in Anthropic's current API version.
+ * Thinking is not shown (OpenAI's chat format has no place for it), but a turn that thought
+ * and called tools is kept whole (`ThinkingTurns`): Anthropic wants it back unchanged.
  */
 
 export type AnthropicParams = Anthropic.MessageCreateParamsNonStreaming;
 type UserBlock = Anthropic.ContentBlockParam;
+/** An assistant turn's blocks as Anthropic sent them, to send back as they were. */
+export type AssistantTurn = Anthropic.ContentBlockParam[];
 type ImageMediaType = Anthropic.Base64ImageSource['media_type'];
 
 /** Anthropic requires `max_tokens`; used when neither the client nor the config sets one. */
@@ -29,10 +33,15 @@ const DEFAULT_MAX_TOKENS = 4096;
 const IMAGE_TYPES = new Set<string>(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 const DATA_URL = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
 
+/**
+ * `kept`: turns that thought and called tools, by their first call's id; an assistant
+ * message that matches one (same text, same calls) is sent as that turn, thinking included.
+ */
 export function toAnthropicParams(
   request: ChatRequest,
   model: string,
   defaults: ConnectorDefaults,
+  kept?: ReadonlyMap<string, AssistantTurn>,
 ): AnthropicParams {
   const system: string[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; results: UserBlock[]; blocks: UserBlock[] }> =
@@ -63,9 +72,12 @@ export function toAnthropicParams(
       case 'user':
         push('user', userBlocks(message.content, `messages[${i}].content`));
         break;
-      case 'assistant':
-        push('assistant', assistantBlocks(message, i));
+      case 'assistant': {
+        const blocks = assistantBlocks(message, i);
+        const turn = message.tool_calls?.length ? kept?.get(message.tool_calls[0].id) : undefined;
+        push('assistant', turn && sameTurn(turn, blocks) ? turn : blocks);
         break;
+      }
       case 'tool':
         push('user', [], [toolResult(message, i)]);
         break;
@@ -227,6 +239,16 @@ function assistantBlocks(message: ChatMessage, i: number): UserBlock[] {
   return blocks;
 }
 
+/** Whether a kept turn says what the client sent back: a client that edited it gets its edit. */
+function sameTurn(turn: AssistantTurn, sent: UserBlock[]): boolean {
+  const said = (blocks: UserBlock[]): string =>
+    JSON.stringify([
+      blocks.map((b) => (b.type === 'text' ? b.text : '')).join(''),
+      blocks.flatMap((b) => (b.type === 'tool_use' ? [[b.id, b.name, b.input]] : [])),
+    ]);
+  return said(turn) === said(sent);
+}
+
 function toolInput(args: string, param: string): Record<string, unknown> {
   const input = argumentsObject(args);
   if (!input)
@@ -308,20 +330,53 @@ export function messageEvents(message: Anthropic.Message): ChatEvent[] {
   return events;
 }
 
+/**
+ * The turn to keep from an answer: one that thought (thinking or redacted thinking blocks)
+ * and called tools, as blocks to send back; undefined for any other.
+ */
+export function thinkingTurnOf(content: Anthropic.ContentBlock[]): AssistantTurn | undefined {
+  const first = content[0]?.type;
+  if (first !== 'thinking' && first !== 'redacted_thinking') return undefined;
+  if (!content.some((block) => block.type === 'tool_use')) return undefined;
+  // An unsigned thinking block would be refused when sent back.
+  if (content.some((block) => block.type === 'thinking' && typeof block.signature !== 'string'))
+    return undefined;
+  return content.flatMap((block): AssistantTurn => {
+    switch (block.type) {
+      case 'thinking':
+        return [{ type: 'thinking', thinking: block.thinking, signature: block.signature }];
+      case 'redacted_thinking':
+        return [{ type: 'redacted_thinking', data: block.data }];
+      case 'text':
+        return block.text ? [{ type: 'text', text: block.text }] : [];
+      case 'tool_use':
+        return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
+      default:
+        return [];
+    }
+  });
+}
+
 /** The stream events the translator reads (`ping` and `error` are not in the SDK's union). */
 export type AnthropicStreamEvent = Anthropic.RawMessageStreamEvent | { type: 'ping' };
 
 /**
  * Turns one stream's events into neutral events. Anthropic numbers content blocks (text
  * and tool_use together); OpenAI numbers tool calls only, so tool blocks are renumbered.
+ * A message that begins by thinking is also assembled block by block, to keep.
  */
 export class AnthropicStreamTranslator {
   private readonly toolIndex = new Map<number, { index: number; sentArguments: boolean }>();
   private tools = 0;
   private usage: AnthropicUsage = {};
   private stopReason: Anthropic.StopReason | null = null;
+  /** The message's blocks by index, with each tool's input as JSON text, while thinking. */
+  private blocks?: Array<Anthropic.ContentBlock & { json?: string }>;
 
-  /** Appends the events for `event` to `out`; true once the message is complete. */
+  /**
+   * Appends the events for `event` to `out`; true once the message is complete, when the
+   * usage and finish events are `end()`'s.
+   */
   push(event: AnthropicStreamEvent, out: ChatEvent[]): boolean {
     switch (event.type) {
       case 'message_start':
@@ -329,6 +384,9 @@ export class AnthropicStreamTranslator {
         return false;
       case 'content_block_start': {
         const block = event.content_block;
+        if (event.index === 0 && (block.type === 'thinking' || block.type === 'redacted_thinking'))
+          this.blocks = [];
+        if (this.blocks) this.blocks[event.index] = { ...block, json: '' };
         if (block.type === 'text') {
           if (block.text) out.push({ type: 'text', text: block.text });
         } else if (block.type === 'tool_use') {
@@ -349,6 +407,7 @@ export class AnthropicStreamTranslator {
       }
       case 'content_block_delta': {
         const delta = event.delta;
+        if (this.blocks) assemble(this.blocks[event.index], delta);
         if (delta.type === 'text_delta') {
           if (delta.text) out.push({ type: 'text', text: delta.text });
         } else if (delta.type === 'input_json_delta') {
@@ -383,13 +442,48 @@ export class AnthropicStreamTranslator {
         return false;
       }
       case 'message_stop':
-        out.push({ type: 'usage', usage: toUsage(this.usage) });
-        out.push({ type: 'finish', reason: toFinishReason(this.stopReason) });
         return true;
       case 'ping':
         return false;
     }
   }
+
+  /** The complete message's usage and finish events. */
+  end(): ChatEvent[] {
+    return [
+      { type: 'usage', usage: toUsage(this.usage) },
+      { type: 'finish', reason: toFinishReason(this.stopReason) },
+    ];
+  }
+
+  /** The turn to keep (see `thinkingTurnOf`), once the message is complete. */
+  thinkingTurn(): AssistantTurn | undefined {
+    if (!this.blocks) return undefined;
+    const content: Anthropic.ContentBlock[] = [];
+    for (const entry of this.blocks) {
+      if (!entry) return undefined;
+      const { json, ...block } = entry;
+      if (block.type === 'tool_use') {
+        const input = json ? argumentsObject(json) : block.input;
+        if (!input) return undefined;
+        content.push({ ...block, input });
+      } else content.push(block);
+    }
+    return thinkingTurnOf(content);
+  }
+}
+
+/** Adds a delta to the block it belongs to (a block the stream never started is ignored). */
+function assemble(
+  block: (Anthropic.ContentBlock & { json?: string }) | undefined,
+  delta: Anthropic.RawContentBlockDelta,
+): void {
+  if (delta.type === 'thinking_delta' && block?.type === 'thinking')
+    block.thinking += delta.thinking;
+  else if (delta.type === 'signature_delta' && block?.type === 'thinking')
+    block.signature += delta.signature;
+  else if (delta.type === 'text_delta' && block?.type === 'text') block.text += delta.text;
+  else if (delta.type === 'input_json_delta' && block) block.json += delta.partial_json;
 }
 
 /** The HTTP status Anthropic uses for an error type, to map a mid-stream `error` event like a response. */

@@ -12,9 +12,11 @@ import {
   AnthropicStreamTranslator,
   messageEvents,
   statusOfErrorType,
+  thinkingTurnOf,
   toAnthropicParams,
   type AnthropicStreamEvent,
 } from './anthropic-translation.js';
+import type { ThinkingTurns } from './thinking-turns.js';
 
 /** The API version this SDK's types describe (the SDK sends the same). */
 const ANTHROPIC_VERSION = '2026-10-21';
@@ -39,6 +41,7 @@ export class AnthropicConnector implements Connector {
     apiKey: string | undefined,
     private readonly http: UpstreamHttp,
     logger: LoggerService,
+    private readonly thinking: ThinkingTurns,
   ) {
     this.name = config.name;
     this.defaultModel = config.defaultModel;
@@ -65,7 +68,8 @@ export class AnthropicConnector implements Connector {
 
   async *chat(request: ChatRequest, options: ConnectorCallOptions): AsyncGenerator<ChatEvent> {
     const model = requireModel(this, options.model);
-    const params = toAnthropicParams(request, model, this.config.defaults);
+    const kept = await this.thinking.recall(request.messages);
+    const params = toAnthropicParams(request, model, this.config.defaults, kept);
     const { signal } = options;
     const stream = options.stream !== false;
     const body = JSON.stringify(stream ? { ...params, stream: true } : params);
@@ -87,6 +91,8 @@ export class AnthropicConnector implements Connector {
       const message = await readJson<Anthropic.Message>(res.body, signal, this.errors);
       if (!Array.isArray(message?.content) || !message.usage)
         throw this.errors.malformed('answered with something that is not a message');
+      const turn = thinkingTurnOf(message.content);
+      if (turn) await this.thinking.remember(turn);
       yield* messageEvents(message);
       return;
     }
@@ -103,8 +109,14 @@ export class AnthropicConnector implements Connector {
       }
       return false;
     });
-    if (!done && !signal.aborted)
+    if (!done) {
+      if (signal.aborted) return;
       throw this.errors.malformed('ended the stream before message_stop');
+    }
+    // Kept before the turn is seen to end: the client may answer its tool calls at once.
+    const turn = translator.thinkingTurn();
+    if (turn) await this.thinking.remember(turn);
+    yield* translator.end();
   }
 
   async listModels({ signal }: { signal: AbortSignal }): Promise<string[]> {
