@@ -8,6 +8,8 @@ export interface UpstreamStatus {
   message?: string;
   param?: string | null;
   retryAfter?: string;
+  /** The provider's error type when it reported the error inside a stream (no HTTP status). */
+  midStream?: string;
 }
 
 const TIMEOUT_CODES = new Set([
@@ -53,21 +55,22 @@ export class UpstreamErrors {
     return scrubbed.length > MAX_DETAIL ? `${scrubbed.slice(0, MAX_DETAIL)}…` : scrubbed;
   }
 
-  fromStatus({ status, message, param, retryAfter }: UpstreamStatus): ConnectorError {
+  fromStatus({ status, message, param, retryAfter, midStream }: UpstreamStatus): ConnectorError {
     const who = `The upstream of connector '${this.connector}'`;
     const detail = message ? `: ${this.scrub(message)}` : '';
+    const how = midStream ? `${midStream}, mid-stream` : `HTTP ${status}`;
     const upstreamStatus = status;
     if (status === 401 || status === 403) {
       return new ConnectorError(
         ConnectorErrorCode.UPSTREAM_AUTH,
-        `${who} refused the service's credentials (HTTP ${status}); the operator must check its API key`,
+        `${who} refused the service's credentials (${how}); the operator must check its API key`,
         { upstreamStatus },
       );
     }
     if (status === 404) {
       return new ConnectorError(
         ConnectorErrorCode.UPSTREAM_NOT_FOUND,
-        `${who} answered 404${detail}`,
+        `${who} answered ${midStream ? `(${how})` : '404'}${detail}`,
         { param: 'model', upstreamStatus },
       );
     }
@@ -85,7 +88,7 @@ export class UpstreamErrors {
     if (status >= 400 && status < 500 && status !== 409) {
       return new ConnectorError(
         ConnectorErrorCode.UPSTREAM_BAD_REQUEST,
-        `${who} rejected the request (HTTP ${status})${detail}`,
+        `${who} rejected the request (${how})${detail}`,
         {
           param: param ?? null,
           upstreamStatus,
@@ -94,7 +97,7 @@ export class UpstreamErrors {
     }
     return new ConnectorError(
       ConnectorErrorCode.UPSTREAM_UNAVAILABLE,
-      `${who} failed (HTTP ${status})${detail}`,
+      `${who} failed (${how})${detail}`,
       { upstreamStatus },
     );
   }

@@ -135,6 +135,7 @@ export class AnthropicConnector implements Connector {
     return this.errors.fromStatus({
       status: statusOfErrorType(body?.error?.type),
       message: body?.error?.message,
+      midStream: body?.error?.type ?? 'error',
     });
   }
 
