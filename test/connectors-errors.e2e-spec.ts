@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
+import { PinoLogger } from 'nestjs-pino';
 import OpenAI, { APIError } from 'openai';
 import type { ConfigTree } from '../src/configuration/config-layers.js';
 import { startAnthropicFake } from './fakes/anthropic-fake.js';
@@ -79,7 +80,12 @@ describe('connector failures as clients see them', () => {
       defaultModel: 'm',
       maxRetries: 0,
     });
-    app = await startWithConnectors(connectors, { upstream_key: KEY, wrong_key: `${KEY}-wrong` });
+    // At the most verbose level there is: a key in a debug or trace line leaks as surely.
+    app = await startWithConnectors(
+      connectors,
+      { upstream_key: KEY, wrong_key: `${KEY}-wrong` },
+      { logging: { level: 'trace' } },
+    );
   });
   afterAll(async () => {
     await app?.close();
@@ -165,6 +171,8 @@ describe('connector failures as clients see them', () => {
       const last = JSON.parse(res.events.at(-2)!) as { error?: { code: string; message: string } };
       expect(last.error?.code).toBe('upstream_unavailable');
       expect(last.error?.message).toContain('Overloaded');
+      // Said mid-stream: no HTTP status was involved.
+      expect(last.error?.message).not.toContain('HTTP');
     });
 
     it('answers an unstreamed request cut mid-way with a 502', async () => {
@@ -276,7 +284,8 @@ describe('connector failures as clients see them', () => {
     expect((error as Error).message).toContain('ECONNREFUSED');
   });
 
-  it('never lets the upstream key reach a log line or a response', () => {
+  it('never lets the upstream key reach a log line of any level or a response', () => {
+    expect(PinoLogger.root.isLevelEnabled('trace')).toBe(true);
     expect(seen.length).toBeGreaterThan(20);
     for (const body of seen) expect(body).not.toContain(KEY);
     expect(app.logs.lines.length).toBeGreaterThan(20);
