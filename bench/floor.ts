@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { Agent, request } from 'undici';
+import { answerCpuQueries } from './cpu.js';
 
 /**
  * The floor reference: the least a Nest + Express service can do on this path — one
@@ -38,5 +39,6 @@ const app = await NestFactory.create<NestExpressApplication>(FloorModule, {
 });
 await app.listen(0, '127.0.0.1');
 process.send?.({ url: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` });
+answerCpuQueries();
 // Exit with the bench (also when it dies): no orphan servers.
 process.once('disconnect', () => process.exit(0));

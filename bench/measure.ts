@@ -37,13 +37,13 @@ export async function sequential(
   return samples;
 }
 
-/** Requests per second at `connections` in flight, from autocannon. */
+/** Requests per second at `connections` in flight, and how many were answered, from autocannon. */
 export async function throughput(
   url: string,
   body: string,
   connections: number,
   seconds: number,
-): Promise<number> {
+): Promise<{ rps: number; requests: number }> {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -57,7 +57,7 @@ export async function throughput(
       `${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
     );
   }
-  return result.requests.average;
+  return { rps: result.requests.average, requests: result.requests.total };
 }
 
 /** When each piece of one streamed answer arrived, in ms after the request was sent. */

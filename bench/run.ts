@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clientCosts } from './client-cost.js';
+import { cpuOf } from './cpu.js';
 import {
   arrivals,
   closeClient,
@@ -20,7 +21,8 @@ import {
  * interleaved in rounds so that a busy machine slows them alike:
  *  - latency at one request in flight, unstreamed: service minus direct, p50 and p99;
  *  - time to first byte of a stream: service minus direct;
- *  - requests/s at 50 connections, unstreamed and streamed, as ratios;
+ *  - requests/s at 50 connections, unstreamed and streamed, as ratios, and the CPU time each
+ *    target's process spent per request meanwhile (all its threads; for direct, the upstream's);
  *  - that a paced upstream stream arrives piece by piece (nothing buffered);
  *  - the CPU one streamed chat call costs through the `openai` SDK (with each `fetch`) and
  *    through the connector's own HTTP path.
@@ -106,19 +108,30 @@ async function main(): Promise<void> {
     }
 
     process.stdout.write(`requests/s at ${CONNECTIONS} connections…\n`);
+    const processOf = { direct: upstream.child, floor: floor.child, service: service.child };
     const rps = { unstreamed: new Map<string, number>(), streamed: new Map<string, number>() };
+    // CPU µs and requests, summed over rounds.
+    const cpu = {
+      unstreamed: new Map<string, { us: number; requests: number }>(),
+      streamed: new Map<string, { us: number; requests: number }>(),
+    };
+    const load = async (t: Target, mode: 'unstreamed' | 'streamed'): Promise<void> => {
+      const before = await cpuOf(processOf[t.name]);
+      const run = await throughput(
+        t.url,
+        mode === 'streamed' ? t.streamBody : t.body,
+        CONNECTIONS,
+        LOAD_SECONDS,
+      );
+      const us = (await cpuOf(processOf[t.name])) - before;
+      rps[mode].set(t.name, (rps[mode].get(t.name) ?? 0) + run.rps / LOAD_ROUNDS);
+      const sum = cpu[mode].get(t.name) ?? { us: 0, requests: 0 };
+      cpu[mode].set(t.name, { us: sum.us + us, requests: sum.requests + run.requests });
+    };
     for (let r = 0; r < LOAD_ROUNDS; r++) {
       for (const t of targets) {
-        rps.unstreamed.set(
-          t.name,
-          (rps.unstreamed.get(t.name) ?? 0) +
-            (await throughput(t.url, t.body, CONNECTIONS, LOAD_SECONDS)) / LOAD_ROUNDS,
-        );
-        rps.streamed.set(
-          t.name,
-          (rps.streamed.get(t.name) ?? 0) +
-            (await throughput(t.url, t.streamBody, CONNECTIONS, LOAD_SECONDS)) / LOAD_ROUNDS,
-        );
+        await load(t, 'unstreamed');
+        await load(t, 'streamed');
       }
     }
 
@@ -149,6 +162,15 @@ async function main(): Promise<void> {
       floorVsDirect: round2(m.get('floor')! / m.get('direct')!),
       serviceVsDirect: round2(m.get('service')! / m.get('direct')!),
     });
+    const cpuPerRequest = (m: Map<string, { us: number; requests: number }>) => {
+      const per = (name: string): number => m.get(name)!.us / m.get(name)!.requests;
+      return {
+        direct: Math.round(per('direct')),
+        floor: Math.round(per('floor')),
+        service: Math.round(per('service')),
+        floorVsService: round2(per('floor') / per('service')),
+      };
+    };
     const result = {
       date: new Date().toISOString(),
       node: process.version,
@@ -169,6 +191,10 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         unstreamed: ratios(rps.unstreamed),
         streamed: ratios(rps.streamed),
+      },
+      cpuPerRequestUs: {
+        unstreamed: cpuPerRequest(cpu.unstreamed),
+        streamed: cpuPerRequest(cpu.streamed),
       },
       pacedStream: {
         upstreamDelayMs: PACED_DELAY_MS,
@@ -215,6 +241,7 @@ function report(r: {
   latencyMs: Record<string, unknown> & { addedP50: number; addedP99: number };
   streamFirstByteMs: Record<string, unknown> & { addedP50: number; addedP99: number };
   requestsPerSecond: { unstreamed: Record<string, number>; streamed: Record<string, number> };
+  cpuPerRequestUs: { unstreamed: Record<string, number>; streamed: Record<string, number> };
   pacedStream: Record<string, number>;
   cpuPerStreamedCallUs: Record<string, number>;
   met: Record<string, boolean>;
@@ -229,6 +256,8 @@ function report(r: {
   >;
   const u = r.requestsPerSecond.unstreamed;
   const s = r.requestsPerSecond.streamed;
+  const cu = r.cpuPerRequestUs.unstreamed;
+  const cs = r.cpuPerRequestUs.streamed;
   const ok = (b: boolean): string => (b ? 'met' : 'MISSED');
   return [
     '| measure | direct | floor | service | service − direct / ratio | target |',
@@ -239,6 +268,8 @@ function report(r: {
     `| stream first byte p99 (ms) | ${f.direct.p99} | ${f.floor.p99} | ${f.service.p99} | +${r.streamFirstByteMs.addedP99} | |`,
     `| requests/s, 50 conn., unstreamed | ${u.direct} | ${u.floor} | ${u.service} | ${u.serviceVsFloor}× floor | ≥ 0.7×: ${ok(r.met.throughputUnstreamed)} |`,
     `| requests/s, 50 conn., streamed | ${s.direct} | ${s.floor} | ${s.service} | ${s.serviceVsFloor}× floor | ≥ 0.7×: ${ok(r.met.throughputStreamed)} |`,
+    `| CPU per request, 50 conn., unstreamed (µs) | ${cu.direct} | ${cu.floor} | ${cu.service} | floor ÷ service: ${cu.floorVsService} | |`,
+    `| CPU per request, 50 conn., streamed (µs) | ${cs.direct} | ${cs.floor} | ${cs.service} | floor ÷ service: ${cs.floorVsService} | |`,
     `| paced stream, pieces ${r.pacedStream.upstreamDelayMs} ms apart | first at ${r.pacedStream.directFirstPieceMs} ms | | first at ${r.pacedStream.firstPieceMs} ms, gaps ≥ ${r.pacedStream.minGapMs} ms | at most ${r.pacedStream.maxLagBehindDirectMs} ms behind | unbuffered: ${ok(r.met.unbuffered)} |`,
     '',
     '| HTTP client for one streamed chat call | CPU per call (µs) |',

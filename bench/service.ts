@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/bootstrap.js';
+import { answerCpuQueries } from './cpu.js';
 
 /**
  * The service under test, in its own process, as deployed: request logging on (to stdout,
@@ -37,5 +38,6 @@ const app = await createApp({
 });
 await app.listen(0, '127.0.0.1');
 process.send?.({ url: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` });
+answerCpuQueries();
 // Exit with the bench (also when it dies): no orphan servers.
 process.once('disconnect', () => process.exit(0));

@@ -1,4 +1,5 @@
 import { startOpenAiFake } from '../test/fakes/openai-fake.js';
+import { answerCpuQueries } from './cpu.js';
 
 /**
  * The bench's upstream, in its own process: the test suite's fake OpenAI server, answering
@@ -16,5 +17,6 @@ const paced = await startOpenAiFake({
   defaultTurn: { text: REPLY, chunkSize: 10, delayMs: pacedDelayMs },
 });
 process.send?.({ fast: fast.url, paced: paced.url });
+answerCpuQueries();
 // Exit with the bench (also when it dies): no orphan servers.
 process.once('disconnect', () => process.exit(0));
