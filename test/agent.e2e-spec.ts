@@ -606,4 +606,29 @@ describe('agent OL on an Anthropic connector', () => {
     expect(JSON.stringify(results[0].content)).toContain('42');
     expect(JSON.stringify(results[1].content)).toContain('unknown time zone');
   });
+
+  it('sends a thinking model its signed thinking back with the results of the tools it ran', async () => {
+    const thought = 'Multiply with the calculator.';
+    fake.script(
+      {
+        thinking: thought,
+        text: 'Computing.',
+        toolCalls: [{ name: 'calculator', arguments: { expression: '6 * 7' } }],
+      },
+      { text: 'It is 42.' },
+    );
+    const completion = await app.client.chat.completions.create({
+      model: 'urn:mvp:agent:connector=claude:toolset=math',
+      messages: [{ role: 'user', content: '6 * 7?' }],
+    });
+    expect(completion.choices[0].message.content).toContain('It is 42.');
+    expect(completion.choices[0].message.content).not.toContain(thought);
+    const assistant = (fake.lastChat().body.messages as Array<{ role: string; content: unknown }>)
+      .filter((m) => m.role === 'assistant')
+      .at(-1)!;
+    expect((assistant.content as Array<{ type: string; thinking?: string }>)[0]).toMatchObject({
+      type: 'thinking',
+      thinking: thought,
+    });
+  });
 });

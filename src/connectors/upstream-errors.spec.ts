@@ -49,6 +49,20 @@ describe('UpstreamErrors', () => {
     }
   });
 
+  it('names an error reported inside a stream by its type, not by an HTTP status', () => {
+    const failed = errors.fromStatus({
+      status: 529,
+      message: 'Overloaded',
+      midStream: 'overloaded_error',
+    });
+    expect(failed.message).toBe(
+      "The upstream of connector 'x' failed (overloaded_error, mid-stream): Overloaded",
+    );
+    expect(
+      errors.fromStatus({ status: 400, midStream: `${'t'.repeat(600)}${KEY}` }).message,
+    ).not.toContain(KEY);
+  });
+
   it('keeps the 429 retry-after and the 400 param', () => {
     expect(errors.fromStatus({ status: 429, retryAfter: '12' }).retryAfter).toBe('12');
     expect(errors.fromStatus({ status: 400, param: 'messages' }).param).toBe('messages');

@@ -58,7 +58,7 @@ export class UpstreamErrors {
   fromStatus({ status, message, param, retryAfter, midStream }: UpstreamStatus): ConnectorError {
     const who = `The upstream of connector '${this.connector}'`;
     const detail = message ? `: ${this.scrub(message)}` : '';
-    const how = midStream ? `${midStream}, mid-stream` : `HTTP ${status}`;
+    const how = midStream ? `${this.scrub(midStream)}, mid-stream` : `HTTP ${status}`;
     const upstreamStatus = status;
     if (status === 401 || status === 403) {
       return new ConnectorError(

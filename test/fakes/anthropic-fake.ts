@@ -26,7 +26,7 @@ export type AnthropicFake = FakeUpstream<Anthropic.MessageCreateParams>;
  * thinking block (`thinking_delta`, `signature_delta`). It refuses what the real API refuses
  * and a translation could get wrong: a missing key/`anthropic-version`/`max_tokens`,
  * roles other than user/assistant, two turns of one role in a row, a `tool_use` not
- * answered by `tool_result` blocks at the start of the next user turn, and an assistant
+ * answered by `tool_result` blocks at the start of the next user turn, and a final assistant
  * turn that called tools after thinking sent back without its thinking block, unchanged.
  */
 export function startAnthropicFake(options: FakeOptions = {}): Promise<AnthropicFake> {
@@ -315,7 +315,9 @@ function validate(
       previousToolUses = [];
     } else {
       previousToolUses = blocks.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
-      const thought = previousToolUses.map((id) => signed.get(id)).find(Boolean);
+      // Anthropic checks the final assistant turn only: earlier thinking may be left out.
+      const final = !body.messages.slice(i + 1).some((m) => m.role === 'assistant');
+      const thought = final && previousToolUses.map((id) => signed.get(id)).find(Boolean);
       if (thought && blocks[0]?.type !== 'thinking') {
         return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(blocks[0]?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`;
       }

@@ -580,10 +580,41 @@ describe('turns that thought and called tools', () => {
     expect(sent.messages[1]).toEqual({ role: 'assistant', content: turn });
   });
 
-  it('sends the client’s own message when it differs from the kept turn', () => {
+  it('sends a kept turn whatever text the client kept beside the calls, and key order', () => {
     for (const [text, args] of [
-      ['Checking!', '{"city":"Oslo"}'],
+      ['', '{"city":"Oslo"}'],
+      ['Checking, rewritten.', '{ "city" : "Oslo" }'],
+    ]) {
+      const sent = toAnthropicParams(
+        conversation(text, args) as ChatRequest,
+        'claude-x',
+        defaults,
+        kept,
+      );
+      expect(sent.messages[1]).toEqual({ role: 'assistant', content: turn });
+    }
+    const twoKeys = new Map([
+      [
+        'toolu_1',
+        [
+          thinking,
+          { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Oslo', days: 2 } },
+        ] as never,
+      ],
+    ]);
+    const sent = toAnthropicParams(
+      conversation('', '{"days":2,"city":"Oslo"}') as ChatRequest,
+      'claude-x',
+      defaults,
+      twoKeys,
+    );
+    expect((sent.messages[1].content as Array<{ type: string }>)[0].type).toBe('thinking');
+  });
+
+  it('sends the client’s own message when its calls differ from the kept turn', () => {
+    for (const [text, args] of [
       ['Checking.', '{"city":"Bergen"}'],
+      ['Checking.', '{"city":"Oslo","days":1}'],
     ]) {
       const sent = toAnthropicParams(
         conversation(text, args) as ChatRequest,

@@ -239,14 +239,24 @@ function assistantBlocks(message: ChatMessage, i: number): UserBlock[] {
   return blocks;
 }
 
-/** Whether a kept turn says what the client sent back: a client that edited it gets its edit. */
+/**
+ * Whether a kept turn made the calls the client sent back (ids, names, inputs whatever their
+ * key order): a client that changed a call gets its change. Its text may differ — clients
+ * drop or rewrite an assistant's text beside tool calls — and goes as kept: Anthropic takes
+ * the turn back only as it was.
+ */
 function sameTurn(turn: AssistantTurn, sent: UserBlock[]): boolean {
-  const said = (blocks: UserBlock[]): string =>
-    JSON.stringify([
-      blocks.map((b) => (b.type === 'text' ? b.text : '')).join(''),
-      blocks.flatMap((b) => (b.type === 'tool_use' ? [[b.id, b.name, b.input]] : [])),
-    ]);
-  return said(turn) === said(sent);
+  const calls = (blocks: UserBlock[]): string =>
+    canonicalJson(blocks.flatMap((b) => (b.type === 'tool_use' ? [[b.id, b.name, b.input]] : [])));
+  return calls(turn) === calls(sent);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 function toolInput(args: string, param: string): Record<string, unknown> {
@@ -339,8 +349,7 @@ export function thinkingTurnOf(content: Anthropic.ContentBlock[]): AssistantTurn
   if (first !== 'thinking' && first !== 'redacted_thinking') return undefined;
   if (!content.some((block) => block.type === 'tool_use')) return undefined;
   // An unsigned thinking block would be refused when sent back.
-  if (content.some((block) => block.type === 'thinking' && typeof block.signature !== 'string'))
-    return undefined;
+  if (content.some((block) => block.type === 'thinking' && !block.signature)) return undefined;
   return content.flatMap((block): AssistantTurn => {
     switch (block.type) {
       case 'thinking':
@@ -481,7 +490,7 @@ function assemble(
   if (delta.type === 'thinking_delta' && block?.type === 'thinking')
     block.thinking += delta.thinking;
   else if (delta.type === 'signature_delta' && block?.type === 'thinking')
-    block.signature += delta.signature;
+    block.signature = delta.signature;
   else if (delta.type === 'text_delta' && block?.type === 'text') block.text += delta.text;
   else if (delta.type === 'input_json_delta' && block) block.json += delta.partial_json;
 }

@@ -26,6 +26,7 @@ describe('ThinkingTurns', () => {
       { role: 'user', content: 'a' },
       called('t1'),
       result('t1'),
+      { role: 'assistant', content: 'Done.' },
       { role: 'user', content: 'b' },
       called('t2'),
       result('t2'),
@@ -41,6 +42,21 @@ describe('ThinkingTurns', () => {
     expect(get).not.toHaveBeenCalled();
   });
 
+  it('recalls across a user message the client added after the tool results', async () => {
+    const turns = new ThinkingTurns(new MemoryStore(), 'claude', logger);
+    await turns.remember(turn('t1'));
+    const kept = await turns.recall([
+      { role: 'user', content: 'a' },
+      called('t1'),
+      result('t1'),
+      {
+        role: 'user',
+        content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }],
+      },
+    ]);
+    expect([...kept.keys()]).toEqual(['t1']);
+  });
+
   it('keeps turns apart per connector', async () => {
     const store = new MemoryStore();
     await new ThinkingTurns(store, 'a', logger).remember(turn('t1'));
@@ -53,7 +69,10 @@ describe('ThinkingTurns', () => {
     jest.spyOn(store, 'set').mockRejectedValue(new Error('down'));
     const turns = new ThinkingTurns(store, 'claude', logger);
     await expect(turns.remember(turn('t1'))).resolves.toBeUndefined();
-    await expect(turns.recall([called('t1')])).resolves.toEqual(new Map());
+    await expect(turns.recall([called('t1'), result('t1'), called('t2')])).resolves.toEqual(
+      new Map(),
+    );
+    // One line per request, however many turns it missed.
     expect(logger.warn).toHaveBeenCalledTimes(2);
   });
 });

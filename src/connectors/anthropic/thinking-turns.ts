@@ -13,8 +13,9 @@ const MAX_BYTES = 1024 * 1024;
  * its signed thinking blocks included — with the tool results, or refuses the request (400).
  * OpenAI's chat format has no place for thinking, so clients cannot send it back: the
  * connector keeps such turns in the store (shared by replicas), under their first tool
- * call's id, for a day. A turn is only sent back when the client's message says the same
- * (`toAnthropicParams`), so knowing an id alone gets nobody else's thinking.
+ * call's id, for a day. A turn is only sent back for a message that made the same calls
+ * (`toAnthropicParams`): tool call ids are random and only ever shown to the caller they
+ * were made for, and even so a kept turn goes to the model, never to a client.
  */
 export class ThinkingTurns {
   constructor(
@@ -27,7 +28,13 @@ export class ThinkingTurns {
   async remember(turn: AssistantTurn): Promise<void> {
     const first = turn.find((block) => block.type === 'tool_use');
     const raw = JSON.stringify(turn);
-    if (!first || Buffer.byteLength(raw) > MAX_BYTES) return;
+    if (!first) return;
+    if (Buffer.byteLength(raw) > MAX_BYTES) {
+      this.logger.warn?.(
+        `a thinking turn of ${Buffer.byteLength(raw)} bytes is over ${MAX_BYTES}: not kept (its tool results may be refused)`,
+      );
+      return;
+    }
     try {
       await this.store.set(this.key(first.id), raw, TTL_MS);
     } catch (error) {
@@ -36,27 +43,36 @@ export class ThinkingTurns {
   }
 
   /**
-   * The kept turns of the assistant messages that called tools since the last user message
-   * (the tool-use loop Anthropic needs them for), by first tool call id. Other requests
-   * never touch the store.
+   * The kept turns of the tool-use loop the request continues (the assistant messages that
+   * called tools since the last user message that does not follow tool results — a client
+   * may add one after them, e.g. with a tool's image), by first tool call id, read at once.
+   * Other requests never touch the store.
    */
   async recall(messages: ChatMessage[]): Promise<Map<string, AssistantTurn>> {
     const ids: string[] = [];
-    for (let i = messages.length - 1; i >= 0 && messages[i].role !== 'user'; i--) {
-      const id = messages[i].role === 'assistant' ? messages[i].tool_calls?.[0]?.id : undefined;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const message = messages[i];
+      if (message.role === 'user' && !followsToolResults(messages, i)) break;
+      const id = message.role === 'assistant' ? message.tool_calls?.[0]?.id : undefined;
       if (id) ids.push(id);
     }
     const kept = new Map<string, AssistantTurn>();
+    const failures: unknown[] = [];
     await Promise.all(
       ids.map(async (id) => {
         try {
           const raw = await this.store.get(this.key(id));
           if (raw !== undefined) kept.set(id, JSON.parse(raw) as AssistantTurn);
         } catch (error) {
-          this.logger.warn?.({ err: error }, 'could not read a kept thinking turn');
+          failures.push(error);
         }
       }),
     );
+    if (failures.length)
+      this.logger.warn?.(
+        { err: failures[0] },
+        `could not read ${failures.length} kept thinking turn(s): sent without their thinking`,
+      );
     return kept;
   }
 
@@ -64,4 +80,11 @@ export class ThinkingTurns {
     const digest = createHash('sha256').update(toolCallId).digest('base64url');
     return `anthropic-thinking:${this.connector}:${digest}`;
   }
+}
+
+/** Whether the user message at `i` (with the user messages before it) follows tool results. */
+function followsToolResults(messages: ChatMessage[], i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && messages[j].role === 'user') j--;
+  return messages[j]?.role === 'tool';
 }
