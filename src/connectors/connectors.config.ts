@@ -19,6 +19,7 @@ import {
 import { defineConfigListSection } from '../configuration/config-section.js';
 import { SecretRef } from '../secrets/secret-ref.js';
 import type { ProviderKind } from './connector.js';
+import { OllamaOnly, OllamaSettings } from './ollama/ollama.config.js';
 
 export const PROVIDERS: readonly ProviderKind[] = ['openai', 'anthropic', 'ollama'];
 
@@ -130,6 +131,13 @@ export class ConnectorConfig {
   @ValidateNested()
   @Type((o) => (o?.object.provider === 'anthropic' ? AnthropicDefaults : ConnectorDefaults))
   defaults: ConnectorDefaults = new ConnectorDefaults();
+
+  /** `provider: ollama` only: model options (`num_ctx`…) and `keepAlive` for every request. */
+  @IsOptional()
+  @OllamaOnly()
+  @ValidateNested()
+  @Type(() => OllamaSettings)
+  ollama?: OllamaSettings;
 }
 
 export const connectorsConfig = defineConfigListSection('connectors', ConnectorConfig);

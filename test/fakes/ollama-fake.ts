@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import type { ChatRequest } from 'ollama';
+import type { ChatRequest, Logprob } from 'ollama';
 import {
   delay,
   dropUnstreamed,
+  pieces,
   planTurn,
   sendJson,
   startFake,
@@ -18,10 +19,13 @@ export type OllamaFake = FakeUpstream<ChatRequest>;
 
 /**
  * A fake Ollama native API: `POST /api/chat` streamed as NDJSON (the default, as in
- * Ollama) or as one JSON object with `"stream": false`, tool calls sent whole in one line
- * with object arguments, the final `done: true` line with `prompt_eval_count`/`eval_count`,
- * `GET /api/tags`, and Ollama's `{ "error": "…" }` bodies. With `models` set, an unknown
- * model is a 404 as in Ollama.
+ * Ollama) or as one JSON object with `"stream": false`, a turn's thinking in
+ * `message.thinking` before the reply (unless `"think": false`), tool calls sent whole in one
+ * line with their ids and object arguments, each piece's token log probabilities when asked
+ * (`logprobs`, `top_logprobs`), the final `done: true` line with
+ * `prompt_eval_count`/`eval_count`, `GET /api/tags`, and Ollama's `{ "error": "…" }` bodies.
+ * No messages only loads the model: one `done_reason: "load"` object without counts, streamed
+ * or not. With `models` set, an unknown model is a 404 as in Ollama.
  */
 export function startOllamaFake(options: FakeOptions = {}): Promise<OllamaFake> {
   let ids = 0;
@@ -76,12 +80,29 @@ async function handle(
     }
   }
 
+  if (!body.messages?.length) {
+    return sendJson(res, 200, {
+      model: body.model,
+      created_at: new Date().toISOString(),
+      message: { role: 'assistant', content: '' },
+      done: true,
+      done_reason: 'load',
+    });
+  }
+
   const turn = ctx.takeTurn();
   if (turn.headersDelayMs) await delay(turn.headersDelayMs);
   if (ctx.closed()) return;
   if (turn.error) return sendError(res, turn.error);
 
   const plan = planTurn(turn, 'call_', nextId);
+  const thinking =
+    turn.thinking && body.think !== false ? pieces(turn.thinking, turn.chunkSize) : [];
+  // Each piece is one token here, scored only when asked; `from`: its place in the answer.
+  const scored = (texts: string[], from = 0): { logprobs?: Logprob[] } =>
+    body.logprobs
+      ? { logprobs: texts.map((text, i) => logprobOf(text, from + i, body.top_logprobs)) }
+      : {};
   const createdAt = new Date().toISOString();
   const toolCalls = plan.tools.map((tool, index) => ({
     id: tool.id,
@@ -111,20 +132,34 @@ async function handle(
       message: {
         role: 'assistant',
         content: plan.text.join(''),
+        ...(thinking.length ? { thinking: thinking.join('') } : {}),
         ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
       },
+      ...scored([...thinking, ...plan.text]),
     });
   }
 
   const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
-  const frames = plan.text.map((content) =>
-    line({
-      model: body.model,
-      created_at: createdAt,
-      message: { role: 'assistant', content },
-      done: false,
-    }),
-  );
+  const frames = [
+    ...thinking.map((piece, i) =>
+      line({
+        model: body.model,
+        created_at: createdAt,
+        message: { role: 'assistant', content: '', thinking: piece },
+        done: false,
+        ...scored([piece], i),
+      }),
+    ),
+    ...plan.text.map((content, i) =>
+      line({
+        model: body.model,
+        created_at: createdAt,
+        message: { role: 'assistant', content },
+        done: false,
+        ...scored([content], thinking.length + i),
+      }),
+    ),
+  ];
   if (toolCalls.length) {
     frames.push(
       line({
@@ -150,4 +185,17 @@ function sendError(res: ServerResponse, error: FakeError): void {
     error.body ?? { error: error.status === 404 ? 'model not found' : 'internal server error' },
     error.headers,
   );
+}
+
+/** A made-up score for one token, with `top` alternatives (the token itself first), bytes as Ollama sends them. */
+function logprobOf(token: string, i: number, top = 0): Logprob {
+  const scored = (text: string, logprob: number) => ({
+    token: text,
+    logprob,
+    bytes: [...Buffer.from(text, 'utf8')],
+  });
+  const alternatives = Array.from({ length: top }, (_, k) =>
+    k === 0 ? scored(token, -0.1 * (i + 1)) : scored(`${token}~${k}`, -1 - k),
+  );
+  return { ...scored(token, -0.1 * (i + 1)), ...(top ? { top_logprobs: alternatives } : {}) };
 }

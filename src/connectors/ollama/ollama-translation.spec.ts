@@ -1,16 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ChatEvent, ChatRequest } from '../../common/chat.types.js';
 import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
-import { ConnectorDefaults } from '../connectors.config.js';
+import { ConnectorDefaults, type ConnectorConfig } from '../connectors.config.js';
 import { OllamaTranslator, toOllamaRequest, type OllamaLine } from './ollama-translation.js';
 
-const request = (r: Partial<ChatRequest>, defaults = new ConnectorDefaults()) =>
+type Config = Pick<ConnectorConfig, 'defaults' | 'ollama'>;
+
+const request = (r: Partial<ChatRequest>, config: Config = { defaults: new ConnectorDefaults() }) =>
   toOllamaRequest(
     { messages: [{ role: 'user', content: 'hi' }], ...r },
     'llama3.1:8b',
-    defaults,
+    config,
     true,
   );
+
+const refuse = (r: Partial<ChatRequest>): ConnectorError => {
+  try {
+    request(r);
+  } catch (error) {
+    if (error instanceof ConnectorError) return error;
+  }
+  throw new Error('expected a ConnectorError');
+};
 
 const TOOL = {
   type: 'function' as const,
@@ -43,14 +54,6 @@ describe('toOllamaRequest', () => {
   });
 
   it('refuses http image URLs and audio, naming the part', () => {
-    const refuse = (r: Partial<ChatRequest>): ConnectorError => {
-      try {
-        request(r);
-      } catch (error) {
-        if (error instanceof ConnectorError) return error;
-      }
-      throw new Error('expected a ConnectorError');
-    };
     const url = refuse({
       messages: [
         { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/a.png' } }] },
@@ -71,7 +74,7 @@ describe('toOllamaRequest', () => {
     expect(audio.param).toBe('messages[0].content[0]');
   });
 
-  it('sends tool calls with object arguments and names the tool a result answers', () => {
+  it('sends tool calls with their ids and object arguments; a result names its call and tool', () => {
     const body = request({
       messages: [
         { role: 'user', content: 'weather?' },
@@ -94,9 +97,9 @@ describe('toOllamaRequest', () => {
       {
         role: 'assistant',
         content: '',
-        tool_calls: [{ function: { name: 'weather', arguments: { city: 'Oslo' } } }],
+        tool_calls: [{ id: 'call_9', function: { name: 'weather', arguments: { city: 'Oslo' } } }],
       },
-      { role: 'tool', content: 'rain', tool_name: 'weather' },
+      { role: 'tool', content: 'rain', tool_call_id: 'call_9', tool_name: 'weather' },
     ]);
     expect(body.tools).toEqual([TOOL]);
   });
@@ -110,7 +113,15 @@ describe('toOllamaRequest', () => {
         tool_choice: { type: 'function', function: { name: 'other' } },
       }).tools,
     ).toEqual([{ type: 'function', function: { name: 'other' } }]);
-    expect(request({ tools: [TOOL, other], tool_choice: 'required' }).tools).toHaveLength(2);
+  });
+
+  it("refuses tool_choice 'required', which Ollama cannot enforce", () => {
+    expect(refuse({ tools: [TOOL], tool_choice: 'required' })).toMatchObject({
+      code: ConnectorErrorCode.UNSUPPORTED_INPUT,
+      param: 'tool_choice',
+      message: expect.stringContaining('cannot force a tool call'),
+    });
+    expect(request({ tools: [TOOL], parallel_tool_calls: false }).tools).toEqual([TOOL]);
   });
 
   it('puts sampling and limits in options, with the config defaults underneath', () => {
@@ -118,7 +129,7 @@ describe('toOllamaRequest', () => {
     expect(
       request(
         { top_p: 0.9, stop: 'END', seed: 1, presence_penalty: 0.1, frequency_penalty: 0.2 },
-        defaults,
+        { defaults },
       ).options,
     ).toEqual({
       temperature: 0.7,
@@ -129,11 +140,63 @@ describe('toOllamaRequest', () => {
       presence_penalty: 0.1,
       frequency_penalty: 0.2,
     });
-    expect(request({ max_completion_tokens: 5, temperature: 0 }, defaults).options).toEqual({
+    expect(request({ max_completion_tokens: 5, temperature: 0 }, { defaults }).options).toEqual({
       temperature: 0,
       num_predict: 5,
     });
     expect(request({}).options).toBeUndefined();
+  });
+
+  it('sends the configured model options and keep_alive, the defaults and the request over them', () => {
+    const config: Config = {
+      defaults: Object.assign(new ConnectorDefaults(), { temperature: 0.5 }),
+      ollama: {
+        options: { num_ctx: 32768, top_k: 20, temperature: 0.1, top_p: 0.5, stop: ['<eot>'] },
+        keepAlive: -1,
+      },
+    };
+    const body = request({ top_p: 0.95, stop: ['END'] }, config);
+    expect(body.options).toEqual({
+      num_ctx: 32768,
+      top_k: 20,
+      temperature: 0.5,
+      top_p: 0.95,
+      stop: ['END'],
+    });
+    expect(body.keep_alive).toBe(-1);
+    expect(request({}, config).options).toEqual({
+      num_ctx: 32768,
+      top_k: 20,
+      temperature: 0.5,
+      top_p: 0.5,
+      stop: ['<eot>'],
+    });
+    expect(config.ollama?.options).toMatchObject({ temperature: 0.1 });
+    expect(request({}).keep_alive).toBeUndefined();
+  });
+
+  it.each([
+    ['none', false],
+    ['minimal', 'low'],
+    ['low', 'low'],
+    ['medium', 'medium'],
+    ['high', 'high'],
+    ['xhigh', 'high'],
+    ['constructor', undefined],
+    [undefined, undefined],
+  ])('maps reasoning_effort %p to think %p', (effort, think) => {
+    expect(request({ reasoning_effort: effort }).think).toBe(think);
+  });
+
+  it('asks for log probabilities only when the request does', () => {
+    expect(request({ logprobs: true, top_logprobs: 3 })).toMatchObject({
+      logprobs: true,
+      top_logprobs: 3,
+    });
+    expect(request({ logprobs: true })).not.toHaveProperty('top_logprobs');
+    const none = request({ logprobs: false });
+    expect(none).not.toHaveProperty('logprobs');
+    expect(none).not.toHaveProperty('top_logprobs');
   });
 
   it('maps response_format to format', () => {
@@ -185,7 +248,7 @@ describe('OllamaTranslator', () => {
     ]);
   });
 
-  it('numbers whole tool calls across lines, makes up missing ids, and finishes with tool_calls', () => {
+  it("numbers whole tool calls across lines, passes Ollama's ids on, makes up missing ones (older Ollama)", () => {
     const translator = new OllamaTranslator();
     const events: ChatEvent[] = [];
     translator.push(
@@ -227,5 +290,82 @@ describe('OllamaTranslator', () => {
       type: 'usage',
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     });
+  });
+
+  it('drops thinking: a line of thinking alone makes no event, and no log probabilities of it reach the text', () => {
+    const translator = new OllamaTranslator();
+    const events: ChatEvent[] = [];
+    const token = (t: string, logprob: number) => ({ token: t, logprob });
+    translator.push(
+      line({
+        message: { role: 'assistant', content: '', thinking: 'Let me see.' },
+        logprobs: [token('Let', -0.5)],
+        done: false,
+      }),
+      events,
+    );
+    expect(events).toEqual([]);
+    translator.push(
+      line({
+        message: { role: 'assistant', content: 'Yes' },
+        logprobs: [
+          {
+            token: 'Yes',
+            logprob: -0.1,
+            bytes: [89, 101, 115],
+            top_logprobs: [
+              { token: 'Yes', logprob: -0.1, bytes: [89, 101, 115] },
+              token('No', -2.4),
+            ],
+          } as never,
+        ],
+        done: false,
+      }),
+      events,
+    );
+    translator.push(line({ message: { role: 'assistant', content: '.' }, done: false }), events);
+    // Thinking and text in one line (an unstreamed answer): its tokens score both, not the text.
+    translator.push(
+      line({
+        message: { role: 'assistant', content: 'Ok', thinking: 'Hm.' },
+        logprobs: [token('Hm.', -1), token('Ok', -0.2)],
+        done: false,
+      }),
+      events,
+    );
+    expect(events).toEqual([
+      {
+        type: 'text',
+        text: 'Yes',
+        logprobs: [
+          {
+            token: 'Yes',
+            logprob: -0.1,
+            bytes: [89, 101, 115],
+            top_logprobs: [
+              { token: 'Yes', logprob: -0.1, bytes: [89, 101, 115] },
+              { token: 'No', logprob: -2.4, bytes: null },
+            ],
+          },
+        ],
+      },
+      { type: 'text', text: '.' },
+      { type: 'text', text: 'Ok' },
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/Let|Hm/);
+  });
+
+  it('finishes a load-only answer (done_reason load, no eval counts) as stop with zero usage', () => {
+    const events: ChatEvent[] = [];
+    expect(
+      new OllamaTranslator().push(
+        line({ message: { role: 'assistant', content: '' }, done: true, done_reason: 'load' }),
+        events,
+      ),
+    ).toBe(true);
+    expect(events).toEqual([
+      { type: 'usage', usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } },
+      { type: 'finish', reason: 'stop' },
+    ]);
   });
 });

@@ -2,39 +2,68 @@ import { randomBytes } from 'node:crypto';
 import type {
   ChatRequest as OllamaChatRequest,
   ChatResponse,
-  Message as OllamaMessage,
+  Logprob,
+  Message,
   Options,
   Tool,
+  ToolCall,
 } from 'ollama';
 import type {
   ChatEvent,
   ChatMessage,
   ChatRequest,
   ContentPart,
+  TokenLogprob,
   Usage,
 } from '../../common/chat.types.js';
 import { argumentsObject } from '../connector-support.js';
 import { ConnectorError, ConnectorErrorCode } from '../connector.error.js';
-import type { ConnectorDefaults } from '../connectors.config.js';
+import type { ConnectorConfig } from '../connectors.config.js';
 
 /**
  * OpenAI's chat shape ⇄ Ollama's native `/api/chat`, both ways, as pure functions.
- * Ollama names the tool a result answers (`tool_name`) instead of the call id, takes images
- * as bare base64, sampling in `options`, and has no `tool_choice`: `none` drops the tools
- * and a named choice offers that tool only.
+ * Ollama takes images as bare base64, sampling in `options`, `reasoning_effort` as `think`,
+ * and has no `tool_choice`: `none` drops the tools, a named choice offers that tool only,
+ * and `required` is refused (nothing can make the model call one). `parallel_tool_calls` is
+ * advisory and has no counterpart: not sent.
  */
+
+/** Call ids both ways, which current Ollama takes and gives (the `ollama` package's types lag). */
+type OllamaToolCall = ToolCall & { id?: string };
+type OllamaMessage = Omit<Message, 'tool_calls'> & {
+  tool_calls?: OllamaToolCall[];
+  tool_call_id?: string;
+};
+type OllamaRequest = Omit<OllamaChatRequest, 'messages'> & {
+  messages: OllamaMessage[];
+  stream: boolean;
+};
+
+/**
+ * `reasoning_effort` → `think`. Ollama's levels are low/medium/high (gpt-oss uses them as
+ * given; other thinking models take any level as "on"); `none` turns thinking off; OpenAI's
+ * `minimal` and `xhigh` go to the nearest level. A model that cannot think refuses any level.
+ */
+const THINK = new Map<string, boolean | 'low' | 'medium' | 'high'>([
+  ['none', false],
+  ['minimal', 'low'],
+  ['low', 'low'],
+  ['medium', 'medium'],
+  ['high', 'high'],
+  ['xhigh', 'high'],
+]);
 
 const DATA_URL = /^data:(image\/[^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
 
 export function toOllamaRequest(
   request: ChatRequest,
   model: string,
-  defaults: ConnectorDefaults,
+  config: Pick<ConnectorConfig, 'defaults' | 'ollama'>,
   stream: boolean,
-): OllamaChatRequest & { stream: boolean } {
+): OllamaRequest {
   const toolNames = new Map<string, string>();
   const messages = request.messages.map((message, i) => toMessage(message, i, toolNames));
-  const body: OllamaChatRequest & { stream: boolean } = { model, messages, stream };
+  const body: OllamaRequest = { model, messages, stream };
 
   const tools = offeredTools(request);
   if (tools?.length) body.tools = tools;
@@ -42,8 +71,17 @@ export function toOllamaRequest(
   if (format?.type === 'json_object') body.format = 'json';
   else if (format?.type === 'json_schema' && format.json_schema.schema)
     body.format = format.json_schema.schema;
+  const think = THINK.get(request.reasoning_effort ?? '');
+  if (think !== undefined) body.think = think;
+  if (request.logprobs) {
+    body.logprobs = true;
+    if (request.top_logprobs !== undefined) body.top_logprobs = request.top_logprobs;
+  }
+  if (config.ollama?.keepAlive !== undefined) body.keep_alive = config.ollama.keepAlive;
 
-  const options: Partial<Options> = {};
+  // The configured model options underneath, the connector's defaults over them, the request on top.
+  const { defaults } = config;
+  const options: Partial<Options> = { ...config.ollama?.options };
   const temperature = request.temperature ?? defaults.temperature;
   if (temperature !== undefined) options.temperature = temperature;
   const topP = request.top_p ?? defaults.top_p;
@@ -62,6 +100,11 @@ export function toOllamaRequest(
 
 function offeredTools(request: ChatRequest): Tool[] | undefined {
   const choice = request.tool_choice;
+  if (choice === 'required')
+    throw unsupported(
+      'Ollama cannot force a tool call: tool_choice "required" is not supported (use "auto" and check the answer for tool calls)',
+      'tool_choice',
+    );
   if (!request.tools || choice === 'none') return undefined;
   const named = typeof choice === 'object' ? choice.function.name : undefined;
   return request.tools
@@ -97,6 +140,7 @@ function toMessage(message: ChatMessage, i: number, toolNames: Map<string, strin
         out.tool_calls = message.tool_calls.map((call, j) => {
           toolNames.set(call.id, call.function.name);
           return {
+            id: call.id,
             function: {
               name: call.function.name,
               arguments: toolArguments(
@@ -114,6 +158,8 @@ function toMessage(message: ChatMessage, i: number, toolNames: Map<string, strin
         role: 'tool',
         content: textOf(message.content, param, false).text,
       };
+      // Both, as Ollama's own OpenAI layer sends them: the call's id, and the name templates use.
+      if (message.tool_call_id) out.tool_call_id = message.tool_call_id;
       const name = message.tool_call_id ? toolNames.get(message.tool_call_id) : undefined;
       if (name) out.tool_name = name;
       return out;
@@ -166,7 +212,11 @@ export type OllamaLine = Partial<ChatResponse> & { error?: string };
 
 /**
  * Turns the lines of one answer (streamed or the single unstreamed one) into neutral
- * events. Ollama sends each tool call whole, without an id: ids are made up here.
+ * events. Ollama sends each tool call whole, with its id (older versions without one: it is
+ * made up here). `message.thinking` has no place in a chat completion and is dropped: a line
+ * of thinking alone makes no event, and a line's log probabilities go with its text only when
+ * it holds no thinking (they score both, in one list that cannot be split). `done_reason`
+ * `load` (the model was only loaded, nothing generated) finishes as `stop`.
  */
 export class OllamaTranslator {
   private tools = 0;
@@ -175,16 +225,21 @@ export class OllamaTranslator {
   push(line: OllamaLine, out: ChatEvent[]): boolean {
     const message = line.message;
     if (message) {
-      if (message.content) out.push({ type: 'text', text: message.content });
-      for (const call of message.tool_calls ?? []) {
-        const given = (call as { id?: unknown }).id;
+      if (message.content) {
+        out.push(
+          line.logprobs?.length && !message.thinking
+            ? { type: 'text', text: message.content, logprobs: line.logprobs.map(toTokenLogprob) }
+            : { type: 'text', text: message.content },
+        );
+      }
+      for (const call of (message.tool_calls ?? []) as OllamaToolCall[]) {
         const args = call.function.arguments as unknown;
         out.push({
           type: 'tool_call',
           index: this.tools++,
           id:
-            typeof given === 'string' && given
-              ? given
+            typeof call.id === 'string' && call.id
+              ? call.id
               : `call_${randomBytes(12).toString('base64url')}`,
           name: call.function.name,
           arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
@@ -199,6 +254,21 @@ export class OllamaTranslator {
     });
     return true;
   }
+}
+
+/** Ollama's token (`bytes` only when it sent them) in OpenAI's shape, where `bytes` may be null. */
+function toTokenLogprob(token: Logprob): TokenLogprob {
+  const bytes = (t: object): number[] | null => (t as { bytes?: number[] }).bytes ?? null;
+  return {
+    token: token.token,
+    logprob: token.logprob,
+    bytes: bytes(token),
+    top_logprobs: (token.top_logprobs ?? []).map((top) => ({
+      token: top.token,
+      logprob: top.logprob,
+      bytes: bytes(top),
+    })),
+  };
 }
 
 export function toUsage(line: OllamaLine): Usage {

@@ -41,7 +41,7 @@ export class OllamaConnector implements Connector {
   async *chat(request: ChatRequest, options: ConnectorCallOptions): AsyncGenerator<ChatEvent> {
     const model = requireModel(this, options.model);
     const stream = options.stream !== false;
-    const body = JSON.stringify(toOllamaRequest(request, model, this.config.defaults, stream));
+    const body = JSON.stringify(toOllamaRequest(request, model, this.config, stream));
     const { signal } = options;
     const res = await this.send('POST', '/api/chat', body, signal);
 
