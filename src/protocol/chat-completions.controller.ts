@@ -1,17 +1,12 @@
 import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Usage } from '../common/chat.types.js';
-import { getCaller } from '../common/request-caller.js';
-import { UsageRecorder } from '../common/usage-recorder.js';
-import { annotateRequestLog } from '../logging/request-log.js';
-import { OrchestrationService } from '../orchestration/orchestration.service.js';
-import { ModelRouter } from '../router/model-router.service.js';
 import { toChatRequest } from './chat-request.mapper.js';
 import { ClientErrors } from './client-errors.js';
 import { collectEvents } from './completion-events.js';
 import { newCompletionMeta } from './completion-meta.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
 import { sendJson } from './json-response.js';
+import { LogicRunner } from './logic-runner.js';
 import { writeSse } from './sse-writer.js';
 
 @Controller('v1')
@@ -19,9 +14,7 @@ export class ChatCompletionsController {
   private readonly logger = new Logger('ChatCompletions');
 
   constructor(
-    private readonly router: ModelRouter,
-    private readonly orchestration: OrchestrationService,
-    private readonly usage: UsageRecorder,
+    private readonly runner: LogicRunner,
     private readonly errors: ClientErrors,
   ) {}
 
@@ -32,46 +25,21 @@ export class ChatCompletionsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const resolved = this.router.resolve(body.model);
     const stream = body.stream === true;
-    annotateRequestLog(res, { urn: resolved.urn, ol: resolved.logic.options.id, stream });
-
-    // Aborted when the client goes away before the response is complete.
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const request = toChatRequest(body);
-    const caller = getCaller(req);
-    const endUser = caller.endUser ?? request.user;
-    const events = this.orchestration.run(request, {
-      logic: resolved.logic,
-      params: resolved.params,
-      urn: resolved.urn,
-      requestId: String(req.id),
-      caller: endUser ? { ...caller, endUser } : caller,
-      signal: abort.signal,
-      annotate: (fields) => annotateRequestLog(res, fields),
-      stream,
-    });
+    const run = this.runner.start(body.model, toChatRequest(body), stream, req, res);
     const meta = newCompletionMeta(body.model);
-    // Also a call that ended before any usage: it counts as a request (with no tokens).
-    const reportUsage = (usage: Usage | undefined): void => {
-      if (usage) annotateRequestLog(res, { usage });
-      this.usage.record(req, { logicId: resolved.logic.options.id, usage, endUser });
-    };
 
     if (stream) {
-      await writeSse(res, events, meta, {
+      await writeSse(res, run.events, meta, {
         includeUsage: body.stream_options?.include_usage === true,
-        signal: abort.signal,
+        signal: run.signal,
         mapError: (error) => this.errors.map(error),
         onError: (error) => this.logger.error({ err: error }, 'stream failed after it started'),
-        onUsage: reportUsage,
+        onUsage: run.reportUsage,
       });
       return;
     }
-    const result = await collectEvents(events, reportUsage);
+    const result = await collectEvents(run.events, run.reportUsage);
     sendJson(res, 200, {
       id: meta.id,
       object: 'chat.completion',

@@ -35,6 +35,8 @@ function mapProtocol(e: ProtocolError): MappedError {
   switch (e.code) {
     case ProtocolErrorCode.INVALID_REQUEST:
       return openAiError(400, INVALID, e.message, 'invalid_value', e.param);
+    case ProtocolErrorCode.UNSUPPORTED:
+      return openAiError(400, INVALID, e.message, 'unsupported_value', e.param);
     case ProtocolErrorCode.MODEL_NOT_FOUND:
       return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
     case ProtocolErrorCode.BODY_TOO_LARGE:

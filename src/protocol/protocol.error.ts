@@ -3,6 +3,8 @@ import { CodedError } from '../common/coded-error.js';
 export enum ProtocolErrorCode {
   /** The body does not match OpenAI's request schema. */
   INVALID_REQUEST = 'INVALID_REQUEST',
+  /** A well-formed request for a feature this service does not offer (a hosted tool, …). */
+  UNSUPPORTED = 'UNSUPPORTED',
   /** `GET /v1/models/{id}` for a model this service does not offer. */
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
   /** A body over `server.bodyLimit` (declared, or found while reading it). */

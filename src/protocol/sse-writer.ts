@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import type { Response } from 'express';
 import type { ChatEvent, FinishReason, TokenLogprob, Usage } from '../common/chat.types.js';
 import { addUsage, finishReasonOf } from './completion-events.js';
 import type { CompletionMeta } from './completion-meta.js';
 import type { MappedError } from './openai-error.js';
+import { openSse } from './sse-sink.js';
 
 const DONE = 'data: [DONE]\n\n';
 
@@ -22,7 +22,7 @@ export interface SseOptions {
  * Streams OL events as OpenAI `chat.completion.chunk` SSE events. Nothing is written until
  * the first event exists, so an early failure is still a plain JSON error with its status;
  * after that, a failure ends the stream with an error event and `[DONE]`. Each chunk is
- * written as it arrives (no buffering) and costs one serialization of its delta.
+ * written as it arrives (no buffering, see `openSse`) and costs one serialization of its delta.
  */
 export async function writeSse(
   res: Response,
@@ -33,35 +33,12 @@ export async function writeSse(
   const iterator = events[Symbol.asyncIterator]();
   let next = await iterator.next();
 
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-  });
+  const sink = openSse(res, options.signal);
   const usageField = options.includeUsage ? ',"usage":null' : '';
   const base =
     `data: {"id":"${meta.id}","object":"chat.completion.chunk","created":${meta.created},` +
     `"model":${JSON.stringify(meta.model)},`;
   const head = `${base}"choices":[{"index":0,"delta":`;
-  // Events produced in the same tick (one upstream read often holds several) leave as one
-  // write — one syscall, one HTTP chunk — at the end of that tick: never held longer.
-  let pending = '';
-  let draining: Promise<unknown> | undefined;
-  const flush = (): void => {
-    if (!pending || res.writableEnded) return;
-    const text = pending;
-    pending = '';
-    if (!res.write(text) && !options.signal.aborted) {
-      draining = Promise.race([once(res, 'drain'), once(res, 'close')]).finally(
-        () => (draining = undefined),
-      );
-    }
-  };
-  const write = async (text: string): Promise<void> => {
-    if (draining) await draining;
-    if (!pending) process.nextTick(flush);
-    pending += text;
-  };
   const chunk = (
     delta: string,
     finish: FinishReason | null = null,
@@ -83,7 +60,7 @@ export async function writeSse(
         case 'text':
           if (event.text) {
             const delta = `{${role()}"content":${JSON.stringify(event.text)}}`;
-            await write(chunk(delta, null, event.logprobs));
+            await sink.write(chunk(delta, null, event.logprobs));
           }
           break;
         case 'tool_call': {
@@ -97,7 +74,7 @@ export async function writeSse(
           if (event.name !== undefined) fn.name = event.name;
           if (event.arguments !== undefined) fn.arguments = event.arguments;
           call.function = fn;
-          await write(chunk(`{${role()}"tool_calls":[${JSON.stringify(call)}]}`));
+          await sink.write(chunk(`{${role()}"tool_calls":[${JSON.stringify(call)}]}`));
           break;
         }
         case 'usage':
@@ -108,25 +85,24 @@ export async function writeSse(
           break;
       }
     }
-    await write(
+    await sink.write(
       chunk(
         roleSent ? '{}' : '{"role":"assistant","content":""}',
         finishReasonOf(finish, sawToolCalls),
       ),
     );
     if (options.includeUsage && usage) {
-      await write(`${base}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`);
+      await sink.write(`${base}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`);
     }
-    await write(DONE);
+    await sink.write(DONE);
   } catch (error) {
     if (options.signal.aborted) return;
     options.onError(error);
-    await write(`data: ${JSON.stringify(options.mapError(error).body)}\n\n${DONE}`);
+    await sink.write(`data: ${JSON.stringify(options.mapError(error).body)}\n\n${DONE}`);
   } finally {
     // Tokens spent before a failure or a disconnect count too (rate limits, usage).
     options.onUsage(usage);
-    res.end(options.signal.aborted ? undefined : pending);
-    pending = '';
+    sink.end();
     if (!next.done) await iterator.return?.().catch(() => undefined);
   }
 }

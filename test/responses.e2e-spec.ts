@@ -1,0 +1,609 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import OpenAI from 'openai';
+import { ProbeModule, probeRecord } from './fixtures/probe.logic.js';
+import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
+import { assertMatchesSpec } from './support/openai-spec.js';
+import { startApp, type TestApp } from './support/test-app.js';
+
+/** Responses API over OLs that need no upstream: echo, and the probe test OL. */
+
+const all: TestKey = { id: 'all-1', user: 'ann', key: newKey(), ols: ['*'] };
+const echoOnly: TestKey = { id: 'echo-1', user: 'eve', key: newKey(), ols: ['echo'] };
+const tight: TestKey = { id: 'tight-1', user: 'tim', key: newKey(), ols: ['*'], tier: 'tight' };
+
+let t: TestApp;
+const clientFor = (key: TestKey) =>
+  new OpenAI({ baseURL: `${t.url}/v1`, apiKey: key.key, maxRetries: 0 });
+
+interface StreamEvent {
+  type: string;
+  sequence_number: number;
+  [field: string]: unknown;
+}
+
+/** A JSON answer: a Response object or an OpenAI error body. */
+interface JsonAnswer {
+  error?: { message: string; type: string; param: string | null; code: string | null };
+  [field: string]: unknown;
+}
+
+/** POSTs to /v1/responses; an SSE answer is parsed into its events, checking each `event:` line. */
+async function post(body: unknown, key: TestKey = all, headers: Record<string, string> = {}) {
+  const res = await fetch(`${t.url}/v1/responses`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key.key}`,
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.headers.get('content-type')?.includes('text/event-stream'))
+    return { status: res.status, body: JSON.parse(text) as JsonAnswer, events: [] };
+  const events = text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((frame) => {
+      const [eventLine, dataLine] = frame.split('\n');
+      const event = JSON.parse(dataLine.replace(/^data: /, '')) as StreamEvent;
+      expect(eventLine).toBe(`event: ${event.type}`);
+      return event;
+    });
+  return { status: res.status, body: {} as JsonAnswer, events };
+}
+
+/** Each event against its own schema and the union; sequence numbers 0, 1, 2, … */
+function checkEvents(events: StreamEvent[]): void {
+  events.forEach((event, i) => {
+    expect(event.sequence_number).toBe(i);
+    assertMatchesSpec('ResponseStreamEvent', event);
+    assertMatchesSpec(SCHEMAS[event.type], event);
+  });
+}
+
+const SCHEMAS: Record<string, string> = {
+  'response.created': 'ResponseCreatedEvent',
+  'response.in_progress': 'ResponseInProgressEvent',
+  'response.completed': 'ResponseCompletedEvent',
+  'response.incomplete': 'ResponseIncompleteEvent',
+  'response.failed': 'ResponseFailedEvent',
+  'response.output_item.added': 'ResponseOutputItemAddedEvent',
+  'response.output_item.done': 'ResponseOutputItemDoneEvent',
+  'response.content_part.added': 'ResponseContentPartAddedEvent',
+  'response.content_part.done': 'ResponseContentPartDoneEvent',
+  'response.output_text.delta': 'ResponseTextDeltaEvent',
+  'response.output_text.done': 'ResponseTextDoneEvent',
+  'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaEvent',
+  'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
+};
+
+/** The event types in order, runs of deltas collapsed to one. */
+const shape = (events: StreamEvent[]) =>
+  events
+    .map((e) => e.type)
+    .filter((type, i, all) => !type.endsWith('.delta') || all[i - 1] !== type);
+
+beforeAll(async () => {
+  const dir = secretsDir();
+  writeKeyFile(dir, [all, echoOnly, tight]);
+  t = await startApp({
+    imports: [ProbeModule],
+    apiKey: all.key,
+    config: {
+      secrets: { dir },
+      rateLimit: {
+        tiers: {
+          default: { requests: 1000, windowMs: 60_000 },
+          tight: { requests: 2, windowMs: 60_000 },
+        },
+      },
+    },
+  });
+});
+afterAll(() => t.close());
+
+describe('POST /v1/responses on the echo OL', () => {
+  it('answers unstreamed with a Response object: output message, usage, the request echoed', async () => {
+    const response = await t.client.responses.create({
+      model: 'urn:mvp:echo',
+      input: 'Hello, responses! 🌍',
+      instructions: 'Be brief.',
+      metadata: { ticket: 'T-1' },
+      temperature: 0.5,
+      max_output_tokens: 64,
+    });
+    assertMatchesSpec('Response', response);
+    expect(response.id).toMatch(/^resp_[0-9a-f]{32}$/);
+    expect(response).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      model: 'urn:mvp:echo',
+      instructions: 'Be brief.',
+      metadata: { ticket: 'T-1' },
+      temperature: 0.5,
+      max_output_tokens: 64,
+      store: false,
+      error: null,
+      incomplete_details: null,
+      tools: [],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+    });
+    expect(response.output).toEqual([
+      {
+        id: expect.stringMatching(/^msg_/),
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [
+          { type: 'output_text', text: 'Hello, responses! 🌍', annotations: [], logprobs: [] },
+        ],
+      },
+    ]);
+    expect(response.output_text).toBe('Hello, responses! 🌍');
+    const usage = response.usage!;
+    expect(usage.output_tokens).toBeGreaterThan(2);
+    expect(usage.input_tokens).toBeGreaterThan(usage.output_tokens);
+    expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
+  });
+
+  it('streams the events OpenAI sends, each numbered and spec-conformant; deltas add up to the text', async () => {
+    const { status, events } = await post({
+      model: 'urn:mvp:echo:chunk=3',
+      input: 'streamed words here',
+      stream: true,
+    });
+    expect(status).toBe(200);
+    checkEvents(events);
+    expect(shape(events)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta');
+    expect(deltas.length).toBe(7);
+    expect(deltas.map((e) => e.delta).join('')).toBe('streamed words here');
+    const done = events.at(-1)!.response as OpenAI.Responses.Response;
+    expect(done.status).toBe('completed');
+    expect(done.usage!.output_tokens).toBeGreaterThan(0);
+    expect(
+      new Set(events.filter((e) => e.response).map((e) => (e.response as { id: string }).id)).size,
+    ).toBe(1);
+  });
+
+  it("drives the SDK's responses.stream helper to the same final response", async () => {
+    const stream = t.client.responses.stream({
+      model: 'urn:mvp:echo:chunk=2',
+      input: 'via helper',
+    });
+    let text = '';
+    stream.on('response.output_text.delta', (e) => (text += e.delta));
+    const final = await stream.finalResponse();
+    assertMatchesSpec('Response', final);
+    expect(text).toBe('via helper');
+    expect(final.output_text).toBe('via helper');
+  });
+
+  it('logs one line naming the URN, the OL and the usage', async () => {
+    await post({ model: 'urn:mvp:echo', input: 'log me' }, all, { 'x-request-id': 'resp-log' });
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = t.logs
+      .entries()
+      .filter((e) => (e.req as { id?: string } | undefined)?.id === 'resp-log');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      urn: 'urn:mvp:echo',
+      ol: 'echo',
+      stream: false,
+      usage: { completion_tokens: expect.any(Number) },
+      res: { statusCode: 200 },
+    });
+  });
+});
+
+describe('function calls and failures (probe OL)', () => {
+  it('returns one function_call item per tool call, unstreamed and streamed alike', async () => {
+    const response = await t.client.responses.create({
+      model: 'urn:mvp:probe:mode=tools',
+      input: 'x',
+    });
+    assertMatchesSpec('Response', response);
+    expect(response.output.map((item) => item.type)).toEqual([
+      'message',
+      'function_call',
+      'function_call',
+    ]);
+    expect(response.output.slice(1)).toEqual([
+      {
+        id: expect.stringMatching(/^fc_/),
+        type: 'function_call',
+        status: 'completed',
+        call_id: 'call_a',
+        name: 'lookup',
+        arguments: '{"q":"x"}',
+      },
+      {
+        id: expect.stringMatching(/^fc_/),
+        type: 'function_call',
+        status: 'completed',
+        call_id: 'call_b',
+        name: 'other',
+        arguments: '{}',
+      },
+    ]);
+
+    const { events } = await post({ model: 'urn:mvp:probe:mode=tools', input: 'x', stream: true });
+    checkEvents(events);
+    expect(shape(events)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const args = events.filter(
+      (e) => e.type === 'response.function_call_arguments.delta' && e.output_index === 1,
+    );
+    expect(args.map((e) => e.delta).join('')).toBe('{"q":"x"}');
+    const final = events.at(-1)!.response as OpenAI.Responses.Response;
+    expect(final.output.slice(1).map((i) => i.type === 'function_call' && i.call_id)).toEqual([
+      'call_a',
+      'call_b',
+    ]);
+  });
+
+  it('a failure before the first event is a plain JSON error with its status', async () => {
+    const { status, body } = await post({
+      model: 'urn:mvp:probe:mode=fail_early',
+      input: 'x',
+      stream: true,
+    });
+    expect(status).toBe(500);
+    assertMatchesSpec('ErrorResponse', body);
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+
+  it('a failure after the stream began ends it with response.failed, the partial output kept', async () => {
+    const { status, events } = await post({
+      model: 'urn:mvp:probe:mode=fail_late',
+      input: 'x',
+      stream: true,
+    });
+    expect(status).toBe(200);
+    checkEvents(events);
+    const failed = events.at(-1)!;
+    expect(failed.type).toBe('response.failed');
+    const response = failed.response as OpenAI.Responses.Response;
+    expect(response.status).toBe('failed');
+    expect(response.error).toEqual({ code: 'server_error', message: expect.any(String) });
+    expect(response.error!.message).not.toContain('internal detail');
+    expect(response.output).toEqual([
+      expect.objectContaining({
+        type: 'message',
+        status: 'incomplete',
+        content: [expect.objectContaining({ text: 'partial' })],
+      }),
+    ]);
+  });
+
+  it('a client that disconnects mid-stream aborts the OL', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${all.key}`,
+        'x-request-id': 'resp-abort',
+      },
+      body: JSON.stringify({ model: 'urn:mvp:probe:mode=slow', input: 'x', stream: true }),
+      signal: controller.signal,
+    });
+    await res.body!.getReader().read();
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(probeRecord.aborted).toContain('resp-abort');
+  });
+});
+
+describe('what the OL receives', () => {
+  it('maps instructions, every item kind, tools, tool_choice, format, reasoning and sampling to the chat request', async () => {
+    const { status } = await post({
+      model: 'urn:mvp:probe',
+      instructions: 'You are terse.',
+      input: [
+        { role: 'developer', content: 'dev rules' },
+        {
+          type: 'message',
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'look' },
+            { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' },
+            {
+              type: 'input_file',
+              file_data: 'data:application/pdf;base64,JVBE',
+              filename: 'a.pdf',
+            },
+          ],
+        },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'Checking.', annotations: [] }],
+        },
+        { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' },
+        { type: 'function_call', call_id: 'call_2', name: 'other', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'one' },
+        {
+          type: 'function_call_output',
+          call_id: 'call_2',
+          output: [{ type: 'input_text', text: 'two' }],
+        },
+        { role: 'user', content: 'go on' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'lookup',
+          description: 'Looks up',
+          parameters: { type: 'object' },
+          strict: true,
+        },
+        { type: 'function', name: 'other', parameters: null, strict: null },
+      ],
+      tool_choice: { type: 'function', name: 'lookup' },
+      parallel_tool_calls: false,
+      temperature: 0.2,
+      top_p: 0.9,
+      max_output_tokens: 100,
+      text: {
+        format: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+      },
+      reasoning: { effort: 'low' },
+      top_logprobs: 2,
+      safety_identifier: 'hashed-user',
+      store: true,
+      include: ['reasoning.encrypted_content'],
+    });
+    expect(status).toBe(200);
+    const request = probeRecord.requests.at(-1)!;
+    expect(request).toEqual({
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'developer', content: 'dev rules' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } },
+            {
+              type: 'file',
+              file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' },
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } },
+            { id: 'call_2', type: 'function', function: { name: 'other', arguments: '{}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'one' },
+        { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: 'two' }] },
+        { role: 'user', content: 'go on' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'lookup',
+            description: 'Looks up',
+            parameters: { type: 'object' },
+            strict: true,
+          },
+        },
+        { type: 'function', function: { name: 'other' } },
+      ],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      parallel_tool_calls: false,
+      temperature: 0.2,
+      top_p: 0.9,
+      max_completion_tokens: 100,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object' }, strict: true },
+      },
+      reasoning_effort: 'low',
+      logprobs: true,
+      top_logprobs: 2,
+      user: 'hashed-user',
+    });
+  });
+
+  it('echoes the settings in the Response, store false since nothing is kept', async () => {
+    const response = await t.client.responses.create({
+      model: 'urn:mvp:probe',
+      input: 'x',
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object' }, strict: false }],
+      tool_choice: 'required',
+      text: { format: { type: 'json_object' } },
+      reasoning: { effort: 'high' },
+      store: true,
+    });
+    assertMatchesSpec('Response', response);
+    expect(response).toMatchObject({
+      tools: [
+        {
+          type: 'function',
+          name: 'f',
+          description: null,
+          parameters: { type: 'object' },
+          strict: false,
+        },
+      ],
+      tool_choice: 'required',
+      text: { format: { type: 'json_object' } },
+      reasoning: { effort: 'high' },
+      store: false,
+    });
+  });
+});
+
+describe('refused requests: OpenAI-shaped 400s naming the param', () => {
+  const cases: Array<[string, Record<string, unknown>, string, string]> = [
+    [
+      'a hosted tool',
+      { input: 'x', tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }] },
+      'tools[1].type',
+      'unsupported_value',
+    ],
+    [
+      'an mcp tool',
+      { input: 'x', tools: [{ type: 'mcp', server_label: 's', server_url: 'https://x' }] },
+      'tools[0].type',
+      'unsupported_value',
+    ],
+    [
+      'an image without a URL',
+      {
+        input: [
+          { role: 'user', content: 'a' },
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'b' },
+              { type: 'input_image', detail: 'auto' },
+            ],
+          },
+        ],
+      },
+      'input[1].content[1].image_url',
+      'invalid_value',
+    ],
+    [
+      'an unknown part type',
+      { input: [{ role: 'user', content: [{ type: 'text', text: 'b' }] }] },
+      'input[0].content[0].type',
+      'invalid_value',
+    ],
+    ['a bad role', { input: [{ role: 'tool', content: 'b' }] }, 'input[0].role', 'invalid_value'],
+    [
+      'a function_call without call_id',
+      { input: [{ type: 'function_call', name: 'f', arguments: '{}' }] },
+      'input[0].call_id',
+      'invalid_value',
+    ],
+    ['an item that is not an object', { input: ['hi'] }, 'input[0]', 'invalid_value'],
+    [
+      'an unsupported item type',
+      { input: [{ type: 'reasoning', summary: [] }] },
+      'input[0].type',
+      'unsupported_value',
+    ],
+    ['an empty input', { input: [] }, 'input', 'invalid_value'],
+    ['a missing input', {}, 'input', 'invalid_value'],
+    [
+      'previous_response_id',
+      { input: 'x', previous_response_id: 'resp_123' },
+      'previous_response_id',
+      'unsupported_value',
+    ],
+    [
+      'a hosted tool_choice',
+      { input: 'x', tool_choice: { type: 'web_search_preview' } },
+      'tool_choice',
+      'invalid_value',
+    ],
+    ['a temperature out of range', { input: 'x', temperature: 3 }, 'temperature', 'invalid_value'],
+    [
+      'metadata that is not strings',
+      { input: 'x', metadata: { n: 1 } },
+      'metadata',
+      'invalid_value',
+    ],
+    [
+      'a json_schema format without a schema',
+      { input: 'x', text: { format: { type: 'json_schema', name: 'a' } } },
+      'text.format.schema',
+      'invalid_value',
+    ],
+  ];
+  it.each(cases)('%s', async (_, fields, param, code) => {
+    const { status, body } = await post({ model: 'urn:mvp:echo', ...fields });
+    expect(status).toBe(400);
+    assertMatchesSpec('ErrorResponse', body);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', param, code });
+  });
+
+  it('an unknown model URN is a 404 model_not_found, as for chat completions', async () => {
+    const error = await t.client.responses
+      .create({ model: 'urn:mvp:nothing', input: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+  });
+});
+
+describe('authentication, access and rate limits apply as for chat completions', () => {
+  it('401 without a key', async () => {
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'urn:mvp:echo', input: 'x' }),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('a key without access to the OL gets the same 404 on both endpoints', async () => {
+    const client = clientFor(echoOnly);
+    expect((await client.responses.create({ model: 'urn:mvp:echo', input: 'x' })).output_text).toBe(
+      'x',
+    );
+    const viaResponses = (await post({ model: 'urn:mvp:reverse', input: 'x' }, echoOnly)).body;
+    const viaChat = (await (
+      await fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${echoOnly.key}` },
+        body: JSON.stringify({
+          model: 'urn:mvp:reverse',
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      })
+    ).json()) as Record<string, unknown>;
+    expect(viaResponses).toEqual(viaChat);
+    expect(viaResponses.error).toMatchObject({ code: 'model_not_found' });
+  });
+
+  it('one request budget across both endpoints: the third request is a 429', async () => {
+    const client = clientFor(tight);
+    await client.responses.create({ model: 'urn:mvp:echo', input: 'one' });
+    await client.chat.completions.create({
+      model: 'urn:mvp:echo',
+      messages: [{ role: 'user', content: 'two' }],
+    });
+    const error = await client.responses
+      .create({ model: 'urn:mvp:echo', input: 'three' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+});
