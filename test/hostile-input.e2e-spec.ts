@@ -390,6 +390,10 @@ describe('wrong types at every level', () => {
     ['reasoning_effort a number', { reasoning_effort: 3 }],
     ['user a number', { user: 42 }],
     ['user an array', { user: ['u'] }],
+    ['safety_identifier over 64 characters', { safety_identifier: 's'.repeat(65) }],
+    ['prompt_cache_key a number', { prompt_cache_key: 7 }],
+    ['verbosity unknown word', { verbosity: 'terse' }],
+    ['service_tier unknown word', { service_tier: 'platinum' }],
   ];
 
   function call(fn: Json): Json {

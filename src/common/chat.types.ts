@@ -99,7 +99,17 @@ export interface ChatRequest {
   top_logprobs?: number;
   /** OpenAI's end-user id, normalised to a string (Open WebUI may send an object). */
   user?: string;
+  /** OpenAI's successors of `user`: a stable end-user id for abuse detection, a cache bucket. */
+  safety_identifier?: string;
+  prompt_cache_key?: string;
+  /** How long an answer should be (OpenAI's GPT-5 models). */
+  verbosity?: 'low' | 'medium' | 'high';
+  /** OpenAI's processing tier (`auto`, `default`, `flex`, `priority`…). */
+  service_tier?: ServiceTier;
 }
+
+export const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority', 'fast'] as const;
+export type ServiceTier = (typeof SERVICE_TIERS)[number];
 
 /** One answer token's log probability, in OpenAI's shape, with the likeliest alternatives. */
 export interface TokenLogprob {

@@ -24,6 +24,10 @@ export function toChatRequest(body: ChatCompletionRequestDto): ChatRequest {
   copy('reasoning_effort');
   copy('logprobs');
   copy('top_logprobs');
+  copy('safety_identifier');
+  copy('prompt_cache_key');
+  copy('verbosity');
+  copy('service_tier');
   const user = endUserOf(body.user);
   if (user) request.user = user;
   return request;

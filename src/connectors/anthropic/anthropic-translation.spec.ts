@@ -285,6 +285,9 @@ describe('toAnthropicParams', () => {
       output_config: { format: { type: 'json_schema', schema: { type: 'object' } }, effort: 'low' },
     });
     expect(params({ stop: ['a', 'b'] }).stop_sequences).toEqual(['a', 'b']);
+    expect(params({ user: 'u-1', safety_identifier: 'sid-1' }).metadata).toEqual({
+      user_id: 'sid-1',
+    });
   });
 });
 

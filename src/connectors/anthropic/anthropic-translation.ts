@@ -100,7 +100,9 @@ export function toAnthropicParams(
   // seed, penalties and logit_bias have no counterpart and are not sent.
   if (request.stop !== undefined)
     params.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (request.user) params.metadata = { user_id: request.user };
+  // Anthropic's end-user id is for abuse detection, as OpenAI's `safety_identifier` is.
+  const endUser = request.safety_identifier ?? request.user;
+  if (endUser) params.metadata = { user_id: endUser };
   if (request.tools?.length) {
     params.tools = request.tools.map((tool) => ({
       name: tool.function.name,

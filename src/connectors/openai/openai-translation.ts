@@ -23,6 +23,10 @@ const PASSED = [
   'logprobs',
   'top_logprobs',
   'user',
+  'safety_identifier',
+  'prompt_cache_key',
+  'verbosity',
+  'service_tier',
 ] as const satisfies ReadonlyArray<keyof ChatRequest & keyof CreateParams>;
 
 /**

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  MaxLength,
   IsNotEmpty,
   IsNumber,
   IsObject,
@@ -16,7 +17,12 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import type { ResponseFormat, ToolChoice } from '../../common/chat.types.js';
+import {
+  SERVICE_TIERS,
+  type ResponseFormat,
+  type ServiceTier,
+  type ToolChoice,
+} from '../../common/chat.types.js';
 import { ChatMessageDto } from './chat-message.dto.js';
 import { IsStop, IsToolChoice, IsUserField, IsWithLogprobs } from './message-content.validator.js';
 
@@ -206,4 +212,21 @@ export class ChatCompletionRequestDto {
   @IsOptional()
   @IsUserField()
   user?: string | Record<string, unknown>;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  safety_identifier?: string | null;
+
+  @IsOptional()
+  @IsString()
+  prompt_cache_key?: string | null;
+
+  @IsOptional()
+  @IsIn(['low', 'medium', 'high'])
+  verbosity?: 'low' | 'medium' | 'high' | null;
+
+  @IsOptional()
+  @IsIn(SERVICE_TIERS)
+  service_tier?: ServiceTier | null;
 }

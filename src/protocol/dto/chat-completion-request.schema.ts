@@ -1,3 +1,5 @@
+import { SERVICE_TIERS } from '../../common/chat.types.js';
+
 /**
  * A compiled fast path for `ChatCompletionRequestDto`, which stays the contract: this JSON
  * Schema accepts only bodies the DTO accepts *unchanged* (nothing to strip, nothing to
@@ -170,5 +172,9 @@ export const chatCompletionRequestSchema = {
     top_logprobs: integer(0, 20),
     reasoning_effort: { type: ['string', 'null'] },
     user: { type: ['string', 'object'] },
+    safety_identifier: { type: ['string', 'null'], maxLength: 64 },
+    prompt_cache_key: { type: ['string', 'null'] },
+    verbosity: { enum: ['low', 'medium', 'high', null] },
+    service_tier: { enum: [...SERVICE_TIERS, null] },
   },
 } as const;
