@@ -123,7 +123,9 @@ describe('POST /v1/responses on the echo OL', () => {
       metadata: { ticket: 'T-1' },
       temperature: 0.5,
       max_output_tokens: 64,
-      store: false,
+      // OpenAI's default: kept (see 'stored responses').
+      store: true,
+      previous_response_id: null,
       error: null,
       incomplete_details: null,
       tools: [],
@@ -440,7 +442,7 @@ describe('what the OL receives', () => {
     });
   });
 
-  it('echoes the settings in the Response, store false since nothing is kept', async () => {
+  it('echoes the settings in the Response', async () => {
     const response = await t.client.responses.create({
       model: 'urn:mvp:probe',
       input: 'x',
@@ -448,7 +450,7 @@ describe('what the OL receives', () => {
       tool_choice: 'required',
       text: { format: { type: 'json_object' } },
       reasoning: { effort: 'high' },
-      store: true,
+      store: false,
     });
     assertMatchesSpec('Response', response);
     expect(response).toMatchObject({
@@ -466,6 +468,122 @@ describe('what the OL receives', () => {
       reasoning: { effort: 'high' },
       store: false,
     });
+  });
+});
+
+describe('stored responses', () => {
+  it('previous_response_id continues a conversation: its input and output come first, instructions do not carry over', async () => {
+    const first = await t.client.responses.create({
+      model: 'urn:mvp:probe:mode=tools',
+      instructions: 'First rules.',
+      input: 'Look it up.',
+    });
+    expect(first.store).toBe(true);
+    const { status } = await post({
+      model: 'urn:mvp:probe',
+      previous_response_id: first.id,
+      instructions: 'Second rules.',
+      input: [
+        { type: 'function_call_output', call_id: 'call_a', output: 'found' },
+        { type: 'function_call_output', call_id: 'call_b', output: 'other' },
+      ],
+    });
+    expect(status).toBe(200);
+    expect(probeRecord.requests.at(-1)!.messages).toEqual([
+      { role: 'system', content: 'Second rules.' },
+      { role: 'user', content: 'Look it up.' },
+      {
+        role: 'assistant',
+        content: 'Let me check.',
+        tool_calls: [
+          { id: 'call_a', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } },
+          { id: 'call_b', type: 'function', function: { name: 'other', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_a', content: 'found' },
+      { role: 'tool', tool_call_id: 'call_b', content: 'other' },
+    ]);
+  });
+
+  it('chains over several turns, streamed ones included', async () => {
+    const one = await t.client.responses.create({ model: 'urn:mvp:probe', input: 'one' });
+    const stream = t.client.responses.stream({
+      model: 'urn:mvp:probe',
+      input: 'two',
+      previous_response_id: one.id,
+    });
+    const two = await stream.finalResponse();
+    expect(two.previous_response_id).toBe(one.id);
+    await t.client.responses.create({
+      model: 'urn:mvp:probe',
+      input: 'three',
+      previous_response_id: two.id,
+    });
+    const sent = probeRecord.requests.at(-1)!.messages;
+    expect(sent.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'one'],
+      ['assistant', 'ok'],
+      ['user', 'two'],
+      ['assistant', 'ok'],
+      ['user', 'three'],
+    ]);
+  });
+
+  it('GET returns the stored Response; DELETE removes it; both 404 afterwards', async () => {
+    const created = await t.client.responses.create({ model: 'urn:mvp:echo', input: 'keep me' });
+    const got = await t.client.responses.retrieve(created.id);
+    assertMatchesSpec('Response', got);
+    expect(got).toEqual({ ...created, output_text: 'keep me' });
+
+    const res = await fetch(`${t.url}/v1/responses/${created.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${all.key}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: created.id, object: 'response', deleted: true });
+
+    const gone = await t.client.responses.retrieve(created.id).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    const again = await t.client.responses.delete(created.id).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(OpenAI.NotFoundError);
+    const continued = await post({
+      model: 'urn:mvp:echo',
+      input: 'x',
+      previous_response_id: created.id,
+    });
+    expect(continued.status).toBe(404);
+    assertMatchesSpec('ErrorResponse', continued.body);
+    expect(continued.body.error).toMatchObject({
+      code: 'not_found',
+      param: 'previous_response_id',
+    });
+  });
+
+  it('store: false keeps nothing', async () => {
+    const response = await t.client.responses.create({
+      model: 'urn:mvp:echo',
+      input: 'x',
+      store: false,
+    });
+    expect(response.store).toBe(false);
+    const error = await t.client.responses.retrieve(response.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("another user's key can neither read, continue nor delete a response: 404 as for an unknown id", async () => {
+    const mine = await t.client.responses.create({ model: 'urn:mvp:echo', input: 'private' });
+    const other = clientFor(echoOnly);
+    for (const attempt of [
+      other.responses.retrieve(mine.id),
+      other.responses.delete(mine.id),
+      other.responses.create({ model: 'urn:mvp:echo', input: 'x', previous_response_id: mine.id }),
+      other.responses.retrieve('resp_00000000000000000000000000000000'),
+    ]) {
+      const error = await attempt.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((error as Error).message).not.toContain('private');
+    }
+    expect((await t.client.responses.retrieve(mine.id)).output_text).toBe('private');
   });
 });
 
@@ -522,12 +640,6 @@ describe('refused requests: OpenAI-shaped 400s naming the param', () => {
     ],
     ['an empty input', { input: [] }, 'input', 'invalid_value'],
     ['a missing input', {}, 'input', 'invalid_value'],
-    [
-      'previous_response_id',
-      { input: 'x', previous_response_id: 'resp_123' },
-      'previous_response_id',
-      'unsupported_value',
-    ],
     [
       'a hosted tool_choice',
       { input: 'x', tool_choice: { type: 'web_search_preview' } },

@@ -39,6 +39,8 @@ function mapProtocol(e: ProtocolError): MappedError {
       return openAiError(400, INVALID, e.message, 'unsupported_value', e.param);
     case ProtocolErrorCode.MODEL_NOT_FOUND:
       return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
+    case ProtocolErrorCode.RESPONSE_NOT_FOUND:
+      return openAiError(404, INVALID, e.message, 'not_found', e.param);
     case ProtocolErrorCode.BODY_TOO_LARGE:
       return openAiError(413, INVALID, e.message, 'request_too_large');
     case ProtocolErrorCode.INVALID_JSON:

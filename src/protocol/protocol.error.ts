@@ -7,6 +7,8 @@ export enum ProtocolErrorCode {
   UNSUPPORTED = 'UNSUPPORTED',
   /** `GET /v1/models/{id}` for a model this service does not offer. */
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
+  /** A stored response that does not exist, expired, or is another user's. */
+  RESPONSE_NOT_FOUND = 'RESPONSE_NOT_FOUND',
   /** A body over `server.bodyLimit` (declared, or found while reading it). */
   BODY_TOO_LARGE = 'BODY_TOO_LARGE',
   /** A JSON body that does not parse (or a compressed one that does not inflate). */

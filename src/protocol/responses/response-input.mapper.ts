@@ -74,7 +74,7 @@ export function inputMessages(input: string | unknown[]): ChatMessage[] {
       case 'item_reference':
         throw unsupported(
           `${path}.type`,
-          `Input items of type 'item_reference' are not supported: this service does not store responses; send the items themselves.`,
+          `Input items of type 'item_reference' are not supported: send the items themselves, or continue a stored response with previous_response_id.`,
         );
       case undefined:
         throw invalid(`${path}.type`, 'an input item needs a type (or a role, for a message)');

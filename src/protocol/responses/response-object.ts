@@ -15,7 +15,8 @@ export interface ResponseMeta {
   echo: Record<string, unknown>;
 }
 
-export function newResponseMeta(body: CreateResponseDto): ResponseMeta {
+/** `stored`: whether the response will be kept (for `previous_response_id`, GET, DELETE). */
+export function newResponseMeta(body: CreateResponseDto, stored: boolean): ResponseMeta {
   const echo: Record<string, unknown> = {
     model: body.model,
     instructions: body.instructions ?? null,
@@ -39,9 +40,8 @@ export function newResponseMeta(body: CreateResponseDto): ResponseMeta {
     reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
     metadata: body.metadata ?? {},
     safety_identifier: body.safety_identifier ?? null,
-    // Nothing is kept: a later request cannot refer to this one.
-    store: false,
-    previous_response_id: null,
+    store: stored,
+    previous_response_id: body.previous_response_id ?? null,
     background: false,
     truncation: 'disabled',
   };

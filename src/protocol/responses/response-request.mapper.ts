@@ -7,11 +7,13 @@ const LOGPROBS = 'message.output_text.logprobs';
 
 /**
  * A validated Responses body as the neutral request OLs receive (the one chat completions
- * build too): `instructions` lead as a system message, `input` items follow as messages.
+ * build too): `instructions` lead as a system message, then the items of the stored
+ * conversation it continues (`prior`: a previous response's input and output), then `input`.
  */
-export function toChatRequest(body: CreateResponseDto): ChatRequest {
+export function toChatRequest(body: CreateResponseDto, prior: unknown[] = []): ChatRequest {
   refuseUnsupported(body);
   const messages = inputMessages(body.input);
+  if (prior.length) messages.unshift(...inputMessages(prior));
   if (body.instructions) messages.unshift({ role: 'system', content: body.instructions });
   const request: ChatRequest = { messages };
   if (body.tools?.length) request.tools = body.tools.map(functionTool);
@@ -39,15 +41,10 @@ export function toChatRequest(body: CreateResponseDto): ChatRequest {
 
 /** Features of the Responses API this service does not offer: a clear 400, never ignored. */
 function refuseUnsupported(body: CreateResponseDto): void {
-  if (body.previous_response_id)
-    throw unsupported(
-      'previous_response_id',
-      'previous_response_id is not supported: this service does not store responses yet. Send the whole conversation in `input` (the earlier output items included).',
-    );
   if (body.conversation !== undefined && body.conversation !== null)
     throw unsupported(
       'conversation',
-      'conversation is not supported: send the whole conversation in `input`.',
+      'conversation is not supported: continue with previous_response_id, or send the whole conversation in `input`.',
     );
   if (body.prompt !== undefined && body.prompt !== null)
     throw unsupported(

@@ -24,6 +24,8 @@ export interface ResponsesSseOptions {
   onError: (error: unknown) => void;
   /** Called once with the usage reported so far, also when the stream failed or was aborted. */
   onUsage: (usage: Usage | undefined) => void;
+  /** Called with the finished (completed or incomplete) Response before the client is told. */
+  onFinished: (response: Record<string, unknown>) => Promise<void>;
 }
 
 interface OpenMessage {
@@ -183,9 +185,9 @@ export async function writeResponsesSse(
     if (!output.length) message = await openMessage();
     await closeMessage(itemStatus);
     await closeCalls(itemStatus);
-    await emit(`response.${end.status}`, {
-      response: responseObject(meta, { ...end, output, usage }),
-    });
+    const response = responseObject(meta, { ...end, output, usage });
+    await options.onFinished(response);
+    await emit(`response.${end.status}`, { response });
   } catch (error) {
     if (options.signal.aborted) return;
     options.onError(error);

@@ -1,10 +1,24 @@
-import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { getCaller } from '../../common/request-caller.js';
 import { ClientErrors } from '../client-errors.js';
 import { collectEvents } from '../completion-events.js';
 import { sendJson } from '../json-response.js';
 import { LogicRunner } from '../logic-runner.js';
 import { CreateResponseDto } from './dto/create-response.dto.js';
+import { unsupported } from './response-input.mapper.js';
 import {
   endOf,
   functionCallItem,
@@ -15,9 +29,10 @@ import {
   responseObject,
 } from './response-object.js';
 import { toChatRequest } from './response-request.mapper.js';
+import { ResponseStore, type StoredResponse } from './response-store.js';
 import { writeResponsesSse } from './responses-sse-writer.js';
 
-/** OpenAI's Responses API over the same OLs chat completions run. */
+/** OpenAI's Responses API over the same OLs chat completions run, with stored responses. */
 @Controller('v1')
 export class ResponsesController {
   private readonly logger = new Logger('Responses');
@@ -25,6 +40,7 @@ export class ResponsesController {
   constructor(
     private readonly runner: LogicRunner,
     private readonly errors: ClientErrors,
+    private readonly responses: ResponseStore,
   ) {}
 
   @Post('responses')
@@ -35,9 +51,26 @@ export class ResponsesController {
     @Res() res: Response,
   ): Promise<void> {
     const stream = body.stream === true;
-    const request = toChatRequest(body);
+    const { userId } = getCaller(req);
+    // A continued conversation is the previous response's input and output, then this input.
+    const previous = body.previous_response_id
+      ? await this.responses.load(userId, body.previous_response_id, 'previous_response_id')
+      : undefined;
+    const prior = previous ? [...previous.input, ...previous.response.output] : [];
+    const request = toChatRequest(body, prior);
+    // OpenAI's default: kept unless the client says `store: false`.
+    const store = body.store !== false;
+    const input =
+      typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+    const save = async (response: Record<string, unknown>): Promise<void> => {
+      if (store)
+        await this.responses.save(userId, {
+          response: response as StoredResponse['response'],
+          input: [...prior, ...input],
+        });
+    };
     const run = this.runner.start(body.model, request, stream, req, res);
-    const meta = newResponseMeta(body);
+    const meta = newResponseMeta(body, store);
 
     if (stream) {
       await writeResponsesSse(res, run.events, meta, {
@@ -45,6 +78,7 @@ export class ResponsesController {
         mapError: (error) => this.errors.map(error),
         onError: (error) => this.logger.error({ err: error }, 'stream failed after it started'),
         onUsage: run.reportUsage,
+        onFinished: save,
       });
       return;
     }
@@ -64,6 +98,27 @@ export class ResponsesController {
           arguments: call.function.arguments,
         }),
       );
-    sendJson(res, 200, responseObject(meta, { ...end, output, usage: result.usage }));
+    const response = responseObject(meta, { ...end, output, usage: result.usage });
+    await save(response);
+    sendJson(res, 200, response);
+  }
+
+  @Get('responses/:id')
+  async retrieve(
+    @Param('id') id: string,
+    @Query('stream') stream: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (stream === 'true')
+      throw unsupported('stream', 'Replaying a stored response as a stream is not supported.');
+    const stored = await this.responses.load(getCaller(req).userId, id);
+    sendJson(res, 200, stored.response);
+  }
+
+  @Delete('responses/:id')
+  async delete(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.responses.delete(getCaller(req).userId, id);
+    sendJson(res, 200, { id, object: 'response', deleted: true });
   }
 }
