@@ -478,7 +478,7 @@ describe('stored responses', () => {
       instructions: 'First rules.',
       input: 'Look it up.',
     });
-    expect(first.store).toBe(true);
+    expect(first).toMatchObject({ store: true });
     const { status } = await post({
       model: 'urn:mvp:probe',
       previous_response_id: first.id,
@@ -565,7 +565,7 @@ describe('stored responses', () => {
       input: 'x',
       store: false,
     });
-    expect(response.store).toBe(false);
+    expect(response).toMatchObject({ store: false });
     const error = await t.client.responses.retrieve(response.id).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
