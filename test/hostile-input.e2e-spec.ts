@@ -91,6 +91,22 @@ class Findings {
     this.clientError(label, res);
   }
 
+  /** The same for `/v1/responses`: a valid Response, or a stream that ends as one. */
+  responseOrClientError(label: string, res: RawResponse): void {
+    if (res.status < 200 || res.status > 299) return this.clientError(label, res);
+    if (res.headers['content-type']?.startsWith('text/event-stream')) {
+      const last = res.text.trim().split('\n\n').at(-1) ?? '';
+      if (!/^event: response\.(completed|incomplete)\n/.test(last))
+        this.add(label, `stream ended with ${last.slice(0, 300)}`);
+      return;
+    }
+    try {
+      assertMatchesSpec('Response', JSON.parse(res.text));
+    } catch (error) {
+      this.add(label, (error as Error).message.slice(0, 300));
+    }
+  }
+
   /** Whether the body is OpenAI's error object (added as a problem when not). */
   private errorBody(label: string, res: RawResponse): boolean {
     leaks(res.text).forEach((leak) => this.add(label, `leaks ${leak}: ${res.text.slice(0, 300)}`));
@@ -151,6 +167,11 @@ const JSON_TYPE: [string, string] = ['Content-Type', 'application/json'];
 function post(body: unknown, headers: Array<[string, string]> = [JSON_TYPE]): Promise<RawResponse> {
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return send('POST', '/v1/chat/completions', { headers, body: text });
+}
+
+/** POST /v1/responses with a value to serialize. */
+function postResponse(body: Json): Promise<RawResponse> {
+  return send('POST', '/v1/responses', { headers: [JSON_TYPE], body: JSON.stringify(body) });
 }
 
 /** The service answers a normal request correctly: echo, and a connector round trip. */
@@ -476,6 +497,107 @@ describe('wrong types at every level', () => {
       }
     }
     findings.expectNone();
+  });
+});
+
+describe('Responses API', () => {
+  const oddities: unknown[] = [
+    null,
+    0,
+    -1,
+    1e308,
+    2 ** 53 + 1,
+    '',
+    '\u0000',
+    '\ud800',
+    true,
+    [],
+    [null],
+    {},
+    { type: 'text' },
+    { type: 'function', name: 'f' },
+    'auto',
+    'function_call',
+    '{{ 7*7 }}',
+  ];
+
+  it('odd values in any field are answered or refused with a 4xx, never a 5xx', async () => {
+    const findings = new Findings();
+    const fields = [
+      'input',
+      'instructions',
+      'temperature',
+      'top_p',
+      'max_output_tokens',
+      'top_logprobs',
+      'tools',
+      'tool_choice',
+      'parallel_tool_calls',
+      'text',
+      'reasoning',
+      'include',
+      'metadata',
+      'store',
+      'user',
+      'safety_identifier',
+      'prompt_cache_key',
+      'service_tier',
+      'truncation',
+      'previous_response_id',
+      'stream_options',
+    ];
+    for (const model of MODELS) {
+      for (const field of fields) {
+        for (const value of oddities) {
+          const res = await postResponse({ model, input: 'hi', [field]: value });
+          findings.responseOrClientError(`${model} ${field}=${JSON.stringify(value)}`, res);
+        }
+      }
+    }
+    findings.expectNone();
+  });
+
+  it('odd values inside input items are answered or refused with a 4xx, streamed or not', async () => {
+    const findings = new Findings();
+    const items = (v: unknown): Array<[string, unknown[]]> => [
+      ['message content', [{ role: 'user', content: v }]],
+      ['message role', [{ role: v, content: 'hi' }]],
+      ['input_text', [{ role: 'user', content: [{ type: 'input_text', text: v }] }]],
+      ['input_image', [{ role: 'user', content: [{ type: 'input_image', image_url: v }] }]],
+      ['input_file', [{ role: 'user', content: [{ type: 'input_file', file_data: v }] }]],
+      [
+        'function_call',
+        [
+          { role: 'user', content: 'hi' },
+          { type: 'function_call', call_id: v, name: v, arguments: v },
+        ],
+      ],
+      [
+        'function_call_output',
+        [
+          { role: 'user', content: 'hi' },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'c1', output: v },
+        ],
+      ],
+      ['item type', [{ type: v, content: 'hi' }]],
+      ['item', [v]],
+    ];
+    for (const model of MODELS) {
+      for (const value of oddities) {
+        for (const [label, input] of items(value)) {
+          for (const stream of [false, true]) {
+            const res = await postResponse({ model, input, ...(stream ? { stream } : {}) });
+            findings.responseOrClientError(
+              `${model} ${label}=${JSON.stringify(value)}${stream ? ' (stream)' : ''}`,
+              res,
+            );
+          }
+        }
+      }
+    }
+    findings.expectNone();
+    await expectHealthy();
   });
 });
 

@@ -45,7 +45,8 @@ export function newResponseMeta(body: CreateResponseDto, stored: boolean): Respo
     background: false,
     truncation: 'disabled',
   };
-  if (body.user !== undefined) echo.user = body.user;
+  // The spec has no null `user`: one sent as null is not echoed.
+  if (typeof body.user === 'string') echo.user = body.user;
   return { id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), echo };
 }
 
