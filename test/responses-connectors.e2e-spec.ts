@@ -247,6 +247,69 @@ describe('on an OpenAI upstream', () => {
   });
 });
 
+describe('on an OpenAI upstream: what clients send back, logprobs', () => {
+  it('output with text after a call, sent back, is one assistant turn the upstream accepts', async () => {
+    openai.script({ text: 'Sunny.' });
+    const response = await app.client.responses.create({
+      model: OPENAI,
+      tools: [WEATHER],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'Checking. ', annotations: [] }],
+        },
+        { type: 'function_call', call_id: 'call_p', name: 'get_weather', arguments: '{}' },
+        {
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'One moment.', annotations: [] }],
+        },
+        { type: 'function_call_output', call_id: 'call_p', output: 'sunny' },
+      ] as OpenAI.Responses.ResponseInputItem[],
+    });
+    expect(response.output_text).toBe('Sunny.');
+    expect(openai.lastChat().body.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: 'Checking. One moment.',
+        tool_calls: [
+          { id: 'call_p', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_p', content: 'sunny' },
+    ]);
+  });
+
+  it('logprobs come with include only, the same streamed and not', async () => {
+    openai.script({ text: 'abcdefgh' });
+    const plain = await app.client.responses.create({ model: OPENAI, input: 'x', top_logprobs: 2 });
+    expect(openai.lastChat().body).not.toHaveProperty('logprobs');
+    const part = (plain.output[0] as OpenAI.Responses.ResponseOutputMessage).content[0];
+    expect(part).toMatchObject({ logprobs: [] });
+
+    const asked = {
+      model: OPENAI,
+      input: 'x',
+      include: ['message.output_text.logprobs' as const],
+      top_logprobs: 1,
+    };
+    openai.script({ text: 'abcdefgh' }, { text: 'abcdefgh' });
+    const unstreamed = await app.client.responses.create(asked);
+    const { final: viaStream } = await streamed(asked);
+    const tokens = (r: OpenAI.Responses.Response) =>
+      (r.output[0] as OpenAI.Responses.ResponseOutputMessage).content.flatMap((c) =>
+        c.type === 'output_text' ? (c.logprobs ?? []) : [],
+      );
+    expect(tokens(unstreamed).map((l) => l.token)).toEqual(['abcd', 'efgh']);
+    expect(tokens(viaStream)).toEqual(tokens(unstreamed));
+  });
+});
+
 describe('on an Anthropic upstream', () => {
   it('streams a tool call, then the answer to its output; instructions become the system prompt', async () => {
     anthropic.script(

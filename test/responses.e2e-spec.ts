@@ -92,6 +92,8 @@ beforeAll(async () => {
     apiKey: all.key,
     config: {
       secrets: { dir },
+      // Small, so one test's response can exceed it.
+      responses: { maxStoredBytes: 8192 },
       rateLimit: {
         tiers: {
           default: { requests: 1000, windowMs: 60_000 },
@@ -326,6 +328,159 @@ describe('function calls and failures (probe OL)', () => {
   });
 });
 
+/** An output item without its generated id (and, for a message, compared by its text). */
+const sansId = ({ id: _id, ...item }: OpenAI.Responses.ResponseOutputItem) => item;
+
+describe('the same output items streamed or not (one builder)', () => {
+  it('text, call, text: [message, function_call, message] both ways, names and call ids alike', async () => {
+    const body = { model: 'urn:mvp:probe:mode=text_call_text', input: 'x' };
+    const unstreamed = await t.client.responses.create(body);
+    assertMatchesSpec('Response', unstreamed);
+    const { events } = await post({ ...body, stream: true });
+    checkEvents(events);
+    const streamed = events.at(-1)!.response as OpenAI.Responses.Response;
+    expect(unstreamed.output.map(sansId)).toEqual([
+      {
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Checking. ', annotations: [], logprobs: [] }],
+      },
+      {
+        type: 'function_call',
+        status: 'completed',
+        call_id: 'call_t',
+        name: 'lookup',
+        arguments: '{}',
+      },
+      {
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Done.', annotations: [], logprobs: [] }],
+      },
+    ]);
+    expect(streamed.output.map(sansId)).toEqual(unstreamed.output.map(sansId));
+  });
+
+  it('sending that output back makes one assistant turn (text, then calls) before the tool result', async () => {
+    const first = await t.client.responses
+      .stream({
+        model: 'urn:mvp:probe:mode=text_call_text',
+        input: 'x',
+      })
+      .finalResponse();
+    const { status } = await post({
+      model: 'urn:mvp:probe',
+      input: [
+        { role: 'user', content: 'x' },
+        ...first.output.map(sansId),
+        { type: 'function_call_output', call_id: 'call_t', output: 'found' },
+      ],
+    });
+    expect(status).toBe(200);
+    expect(probeRecord.requests.at(-1)!.messages).toEqual([
+      { role: 'user', content: 'x' },
+      {
+        role: 'assistant',
+        content: 'Checking. Done.',
+        tool_calls: [
+          { id: 'call_t', type: 'function', function: { name: 'lookup', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_t', content: 'found' },
+    ]);
+  });
+
+  it('calls the upstream gave no id get one call_… id each, streamed or not, and can be answered', async () => {
+    const unstreamed = await t.client.responses.create({
+      model: 'urn:mvp:probe:mode=no_ids',
+      input: 'x',
+    });
+    const streamed = await t.client.responses
+      .stream({
+        model: 'urn:mvp:probe:mode=no_ids',
+        input: 'x',
+      })
+      .finalResponse();
+    for (const response of [unstreamed, streamed]) {
+      const ids = response.output.map((i) => i.type === 'function_call' && i.call_id);
+      expect(ids).toEqual([
+        expect.stringMatching(/^call_\w+$/),
+        expect.stringMatching(/^call_\w+$/),
+      ]);
+      expect(new Set(ids).size).toBe(2);
+    }
+    const calls = unstreamed.output as OpenAI.Responses.ResponseFunctionToolCall[];
+    const { status } = await post({
+      model: 'urn:mvp:probe',
+      previous_response_id: unstreamed.id,
+      input: calls.map((c) => ({ type: 'function_call_output', call_id: c.call_id, output: 'ok' })),
+    });
+    expect(status).toBe(200);
+    expect(probeRecord.requests.at(-1)!.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: calls[1].call_id,
+      content: 'ok',
+    });
+  });
+});
+
+describe("the SDK's responses.stream helper", () => {
+  it('ends on response.failed with the failed Response and its partial output', async () => {
+    const stream = t.client.responses.stream({ model: 'urn:mvp:probe:mode=fail_late', input: 'x' });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    expect(types.at(-1)).toBe('response.failed');
+    const final = await stream.finalResponse();
+    expect(final.status).toBe('failed');
+    expect(final.error).toEqual({ code: 'server_error', message: expect.any(String) });
+    expect(final.output_text).toBe('partial');
+  });
+
+  it('assembles interleaved calls, each with its own arguments', async () => {
+    const stream = t.client.responses.stream({
+      model: 'urn:mvp:probe:mode=interleaved',
+      input: 'x',
+    });
+    const done: string[] = [];
+    stream.on('response.function_call_arguments.done', (e) => done.push(e.arguments));
+    const final = await stream.finalResponse();
+    assertMatchesSpec('Response', final);
+    expect(final.output.map(sansId)).toMatchObject([
+      {
+        type: 'function_call',
+        status: 'completed',
+        call_id: 'call_i0',
+        name: 'first',
+        arguments: '{"a":1}',
+      },
+      {
+        type: 'function_call',
+        status: 'completed',
+        call_id: 'call_i1',
+        name: 'second',
+        arguments: '{"b":2}',
+      },
+    ]);
+    expect(done).toEqual(['{"a":1}', '{"b":2}']);
+  });
+
+  it('gives text after a call as its own message, output_text joining both', async () => {
+    const stream = t.client.responses.stream({
+      model: 'urn:mvp:probe:mode=text_call_text',
+      input: 'x',
+    });
+    let text = '';
+    stream.on('response.output_text.delta', (e) => (text += e.delta));
+    const final = await stream.finalResponse();
+    assertMatchesSpec('Response', final);
+    expect(final.output.map((i) => i.type)).toEqual(['message', 'function_call', 'message']);
+    expect(text).toBe('Checking. Done.');
+    expect(final.output_text).toBe('Checking. Done.');
+  });
+});
+
 describe('what the OL receives', () => {
   it('maps instructions, every item kind, tools, tool_choice, format, reasoning and sampling to the chat request', async () => {
     const { status } = await post({
@@ -339,6 +494,7 @@ describe('what the OL receives', () => {
           content: [
             { type: 'input_text', text: 'look' },
             { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' },
+            { type: 'input_image', image_url: 'https://x/a.png', detail: 'original' },
             {
               type: 'input_file',
               file_data: 'data:application/pdf;base64,JVBE',
@@ -378,12 +534,17 @@ describe('what the OL receives', () => {
       max_output_tokens: 100,
       text: {
         format: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+        verbosity: 'low',
       },
-      reasoning: { effort: 'low' },
+      reasoning: { effort: 'low', summary: 'auto' },
       top_logprobs: 2,
+      user: 'end-user-1',
       safety_identifier: 'hashed-user',
+      prompt_cache_key: 'bucket-1',
+      service_tier: 'flex',
+      truncation: 'disabled',
       store: true,
-      include: ['reasoning.encrypted_content'],
+      include: ['reasoning.encrypted_content', 'message.output_text.logprobs'],
     });
     expect(status).toBe(200);
     const request = probeRecord.requests.at(-1)!;
@@ -396,6 +557,8 @@ describe('what the OL receives', () => {
           content: [
             { type: 'text', text: 'look' },
             { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } },
+            // `original` is at least `high`.
+            { type: 'image_url', image_url: { url: 'https://x/a.png', detail: 'high' } },
             {
               type: 'file',
               file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' },
@@ -438,8 +601,51 @@ describe('what the OL receives', () => {
       reasoning_effort: 'low',
       logprobs: true,
       top_logprobs: 2,
-      user: 'hashed-user',
+      verbosity: 'low',
+      user: 'end-user-1',
+      safety_identifier: 'hashed-user',
+      prompt_cache_key: 'bucket-1',
+      service_tier: 'flex',
     });
+  });
+
+  it('allowed_tools over function tools offers only those, in its mode', async () => {
+    const tool = (name: string) => ({
+      type: 'function' as const,
+      name,
+      parameters: null,
+      strict: null,
+    });
+    const { status } = await post({
+      model: 'urn:mvp:probe',
+      input: 'x',
+      tools: [tool('a'), tool('b'), tool('c')],
+      tool_choice: {
+        type: 'allowed_tools',
+        mode: 'required',
+        tools: [
+          { type: 'function', name: 'c' },
+          { type: 'function', name: 'a' },
+        ],
+      },
+    });
+    expect(status).toBe(200);
+    const request = probeRecord.requests.at(-1)!;
+    expect(request.tools!.map((t) => t.function.name)).toEqual(['a', 'c']);
+    expect(request.tool_choice).toBe('required');
+  });
+
+  it('top_logprobs alone asks for no logprobs: only include does', async () => {
+    await post({ model: 'urn:mvp:probe', input: 'x', top_logprobs: 3 });
+    expect(probeRecord.requests.at(-1)).not.toHaveProperty('logprobs');
+    expect(probeRecord.requests.at(-1)).not.toHaveProperty('top_logprobs');
+  });
+
+  it('the end user the OL is told of: user, else safety_identifier', async () => {
+    await post({ model: 'urn:mvp:probe', input: 'x', safety_identifier: 'hashed-9' });
+    expect(probeRecord.callers.at(-1)).toMatchObject({ endUser: 'hashed-9' });
+    await post({ model: 'urn:mvp:probe', input: 'x', user: 'u-1', safety_identifier: 'hashed-9' });
+    expect(probeRecord.callers.at(-1)).toMatchObject({ endUser: 'u-1' });
   });
 
   it('echoes the settings in the Response', async () => {
@@ -570,6 +776,23 @@ describe('stored responses', () => {
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  it('a response larger than responses.maxStoredBytes is not kept: store: false, and the log says why', async () => {
+    const big = 'x'.repeat(5000);
+    const response = await t.client.responses.create({ model: 'urn:mvp:echo', input: big });
+    expect(response.output_text).toBe(big);
+    expect(response).toMatchObject({ store: false });
+    const error = await t.client.responses.retrieve(response.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    const streamed = await t.client.responses
+      .stream({ model: 'urn:mvp:echo', input: big })
+      .finalResponse();
+    expect(streamed).toMatchObject({ store: false });
+    const lines = t.logs.entries().filter((e) => e.responseId === response.id);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: expect.stringContaining('responses.maxStoredBytes') }),
+    ]);
+  });
+
   it("another user's key can neither read, continue nor delete a response: 404 as for an unknown id", async () => {
     const mine = await t.client.responses.create({ model: 'urn:mvp:echo', input: 'private' });
     const other = clientFor(echoOnly);
@@ -588,6 +811,7 @@ describe('stored responses', () => {
 });
 
 describe('refused requests: OpenAI-shaped 400s naming the param', () => {
+  const FN = { type: 'function', name: 'f' };
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     [
       'a hosted tool',
@@ -643,8 +867,139 @@ describe('refused requests: OpenAI-shaped 400s naming the param', () => {
     [
       'a hosted tool_choice',
       { input: 'x', tool_choice: { type: 'web_search_preview' } },
-      'tool_choice',
+      'tool_choice.type',
+      'unsupported_value',
+    ],
+    [
+      'an mcp tool_choice',
+      { input: 'x', tool_choice: { type: 'mcp', server_label: 's' } },
+      'tool_choice.type',
+      'unsupported_value',
+    ],
+    [
+      'a custom tool_choice',
+      { input: 'x', tool_choice: { type: 'custom', name: 'c' } },
+      'tool_choice.type',
+      'unsupported_value',
+    ],
+    [
+      'a tool_choice naming no tool',
+      { input: 'x', tools: [FN], tool_choice: { type: 'function', name: 'g' } },
+      'tool_choice.name',
       'invalid_value',
+    ],
+    [
+      'allowed_tools with a hosted tool',
+      {
+        input: 'x',
+        tools: [FN],
+        tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'web_search' }] },
+      },
+      'tool_choice.tools[0].type',
+      'unsupported_value',
+    ],
+    [
+      'allowed_tools naming no tool',
+      {
+        input: 'x',
+        tools: [FN],
+        tool_choice: {
+          type: 'allowed_tools',
+          mode: 'required',
+          tools: [{ type: 'function', name: 'g' }],
+        },
+      },
+      'tool_choice.tools[0].name',
+      'invalid_value',
+    ],
+    [
+      'allowed_tools in mode none',
+      {
+        input: 'x',
+        tools: [FN],
+        tool_choice: { type: 'allowed_tools', mode: 'none', tools: [FN] },
+      },
+      'tool_choice.mode',
+      'invalid_value',
+    ],
+    [
+      'conversation',
+      { input: 'x', conversation: 'conv_1' },
+      'conversation',
+      'unsupported_parameter',
+    ],
+    [
+      'a stored prompt',
+      { input: 'x', prompt: { id: 'pmpt_1' } },
+      'prompt',
+      'unsupported_parameter',
+    ],
+    [
+      'max_tool_calls',
+      { input: 'x', max_tool_calls: 3 },
+      'max_tool_calls',
+      'unsupported_parameter',
+    ],
+    ['background', { input: 'x', background: true }, 'background', 'unsupported_value'],
+    ["truncation 'auto'", { input: 'x', truncation: 'auto' }, 'truncation', 'unsupported_value'],
+    [
+      'an include value outside the spec',
+      { input: 'x', include: ['message.output_text.logprobs', 'output_text.annotations'] },
+      'include[1]',
+      'invalid_value',
+    ],
+    [
+      'an item_reference',
+      { input: [{ type: 'item_reference', id: 'msg_1' }] },
+      'input[0].type',
+      'unsupported_value',
+    ],
+    [
+      'an image by file_id',
+      {
+        input: [
+          { role: 'user', content: [{ type: 'input_image', file_id: 'file_1', detail: 'auto' }] },
+        ],
+      },
+      'input[0].content[0].file_id',
+      'unsupported_value',
+    ],
+    [
+      'an image detail outside the spec',
+      {
+        input: [
+          {
+            role: 'user',
+            content: [{ type: 'input_image', image_url: 'https://x', detail: 'max' }],
+          },
+        ],
+      },
+      'input[0].content[0].detail',
+      'invalid_value',
+    ],
+    [
+      'a file by file_url',
+      { input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://x/a.pdf' }] }] },
+      'input[0].content[0].file_url',
+      'unsupported_value',
+    ],
+    [
+      'an image in a function_call_output',
+      {
+        input: [
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          {
+            type: 'function_call_output',
+            call_id: 'c1',
+            output: [
+              { type: 'input_text', text: 'see' },
+              { type: 'input_image', image_url: 'https://x/a.png', detail: 'auto' },
+            ],
+          },
+        ],
+      },
+      'input[1].output[1].type',
+      'unsupported_value',
     ],
     ['a temperature out of range', { input: 'x', temperature: 3 }, 'temperature', 'invalid_value'],
     [

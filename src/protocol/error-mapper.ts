@@ -37,6 +37,8 @@ function mapProtocol(e: ProtocolError): MappedError {
       return openAiError(400, INVALID, e.message, 'invalid_value', e.param);
     case ProtocolErrorCode.UNSUPPORTED:
       return openAiError(400, INVALID, e.message, 'unsupported_value', e.param);
+    case ProtocolErrorCode.UNSUPPORTED_PARAMETER:
+      return openAiError(400, INVALID, e.message, 'unsupported_parameter', e.param);
     case ProtocolErrorCode.MODEL_NOT_FOUND:
       return openAiError(404, INVALID, e.message, 'model_not_found', e.param);
     case ProtocolErrorCode.RESPONSE_NOT_FOUND:

@@ -45,7 +45,7 @@ export class LogicRunner {
       if (!res.writableFinished) abort.abort();
     });
     const caller = getCaller(req);
-    const endUser = caller.endUser ?? request.user;
+    const endUser = caller.endUser ?? request.user ?? request.safety_identifier;
     const events = this.orchestration.run(request, {
       logic: resolved.logic,
       params: resolved.params,

@@ -5,6 +5,8 @@ export enum ProtocolErrorCode {
   INVALID_REQUEST = 'INVALID_REQUEST',
   /** A well-formed request for a feature this service does not offer (a hosted tool, …). */
   UNSUPPORTED = 'UNSUPPORTED',
+  /** A request parameter this service does not offer at all (`conversation`, `prompt`, …). */
+  UNSUPPORTED_PARAMETER = 'UNSUPPORTED_PARAMETER',
   /** `GET /v1/models/{id}` for a model this service does not offer. */
   MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
   /** A stored response that does not exist, expired, or is another user's. */

@@ -12,6 +12,7 @@ import { ModelsController } from './models.controller.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
 import { RequestValidationPipe } from './request-validation.pipe.js';
 import { ResponseStore } from './responses/response-store.js';
+import { responsesConfig } from './responses/responses.config.js';
 import { ResponsesController } from './responses/responses.controller.js';
 import { serverConfig } from './server.config.js';
 import { UsageController } from './usage.controller.js';
@@ -32,6 +33,7 @@ import { UsageController } from './usage.controller.js';
     LogicRunner,
     ResponseStore,
     conversationsConfig.provider(),
+    responsesConfig.provider(),
     { provide: APP_FILTER, useClass: OpenAiExceptionFilter },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],

@@ -31,7 +31,14 @@ export async function writeSse(
   options: SseOptions,
 ): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
-  let next = await iterator.next();
+  let next: IteratorResult<ChatEvent>;
+  try {
+    next = await iterator.next();
+  } catch (error) {
+    // Failed before its first event: still a request (with no tokens), as unstreamed.
+    options.onUsage(undefined);
+    throw error;
+  }
 
   const sink = openSse(res, options.signal);
   const usageField = options.includeUsage ? ',"usage":null' : '';

@@ -82,6 +82,8 @@ async function handle(
       ),
     });
   }
+  const orderFault = toolOrderFault(body.messages);
+  if (orderFault) return sendError(res, { status: 400, body: orderFault });
   const turn = ctx.takeTurn();
   if (turn.headersDelayMs) await delay(turn.headersDelayMs);
   if (ctx.closed()) return;
@@ -209,6 +211,36 @@ function tokenLogprob(
         : { token: `alt${i}`, logprob: logprob - i, bytes: [...Buffer.from(`alt${i}`)] },
     ),
   };
+}
+
+/**
+ * What OpenAI refuses in a conversation's order: an assistant turn's tool calls must be
+ * answered by tool messages right after it, and a tool message must answer such a turn.
+ */
+function toolOrderFault(messages: OpenAI.ChatCompletionMessageParam[]): unknown {
+  let open: string[] = [];
+  for (const [i, message] of messages.entries()) {
+    if (message.role === 'tool') {
+      if (!open.includes(message.tool_call_id))
+        return errorBody(
+          "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          'invalid_request_error',
+          null,
+          `messages.[${i}].role`,
+        );
+      open = open.filter((id) => id !== message.tool_call_id);
+      continue;
+    }
+    if (open.length)
+      return errorBody(
+        `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${open.join(', ')}`,
+        'invalid_request_error',
+        null,
+        `messages.[${i}].role`,
+      );
+    open = message.role === 'assistant' ? (message.tool_calls ?? []).map((c) => c.id) : [];
+  }
+  return undefined;
 }
 
 function errorBody(

@@ -1,9 +1,15 @@
-import type { ChatMessage, ContentPart, ToolCall } from '../../common/chat.types.js';
+import type { ChatMessage, ContentPart, ImagePart, ToolCall } from '../../common/chat.types.js';
 import { ProtocolError, ProtocolErrorCode } from '../protocol.error.js';
 
 type Item = Record<string, unknown>;
 const ROLES = ['user', 'assistant', 'system', 'developer'];
-const DETAILS = new Set(['auto', 'low', 'high']);
+/** An image's `detail` as chat's nearest: `original` (full resolution) is at least `high`. */
+const DETAILS = new Map<unknown, ImagePart['image_url']['detail']>([
+  ['auto', 'auto'],
+  ['low', 'low'],
+  ['high', 'high'],
+  ['original', 'high'],
+]);
 
 export function invalid(path: string, message: string): ProtocolError {
   return new ProtocolError(
@@ -13,8 +19,14 @@ export function invalid(path: string, message: string): ProtocolError {
   );
 }
 
+/** A value this service does not offer (OpenAI's `unsupported_value`). */
 export function unsupported(path: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.UNSUPPORTED, message, path);
+}
+
+/** A parameter this service does not offer at all, whatever its value (`unsupported_parameter`). */
+export function unsupportedParameter(path: string, message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.UNSUPPORTED_PARAMETER, message, path);
 }
 
 function isObject(value: unknown): value is Item {
@@ -29,8 +41,10 @@ function stringAt(item: Item, key: string, path: string): string {
 
 /**
  * A Responses `input` as chat messages: messages keep their role, `function_call` items
- * become the assistant turn's `tool_calls` (joining the assistant message before them) and
- * `function_call_output` items tool messages, each keeping its `call_id`.
+ * become the assistant turn's `tool_calls` and `function_call_output` items tool messages,
+ * each keeping its `call_id`. One response's output (messages and calls in any order, as
+ * `text, call, text` streams) is one assistant turn: its text, then its calls — the order
+ * chat upstreams accept, where tool results must follow the turn that called.
  */
 export function inputMessages(input: string | unknown[]): ChatMessage[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
@@ -41,9 +55,14 @@ export function inputMessages(input: string | unknown[]): ChatMessage[] {
     if (!isObject(item)) throw invalid(path, 'must be an object');
     const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
     switch (type) {
-      case 'message':
-        messages.push(message(item, path));
+      case 'message': {
+        const next = message(item, path);
+        const last = messages.at(-1);
+        if (next.role === 'assistant' && last?.role === 'assistant' && last.tool_calls)
+          joinAssistant(last, next);
+        else messages.push(next);
         break;
+      }
       case 'function_call': {
         const call: ToolCall = {
           id: nonEmpty(item, 'call_id', path),
@@ -64,7 +83,7 @@ export function inputMessages(input: string | unknown[]): ChatMessage[] {
           typeof output === 'string'
             ? output
             : Array.isArray(output)
-              ? parts(output, `${path}.output`)
+              ? toolParts(output, `${path}.output`)
               : undefined;
         if (content === undefined)
           throw invalid(`${path}.output`, 'must be a string or an array of content parts');
@@ -106,6 +125,28 @@ function message(item: Item, path: string): ChatMessage {
   return { role: role as ChatMessage['role'], content: parts(content, `${path}.content`) };
 }
 
+/** Text said after the turn's calls joins its text (and refusal). */
+function joinAssistant(turn: ChatMessage, next: ChatMessage): void {
+  const text = (turn.content as string | null) ?? '';
+  turn.content = text + ((next.content as string | null) ?? '') || null;
+  if (next.refusal) turn.refusal = (turn.refusal ?? '') + next.refusal;
+}
+
+/**
+ * A tool result's parts: text only. OpenAI's chat API refuses images and files in tool
+ * messages, and the other connectors send tool results as text.
+ */
+function toolParts(content: unknown[], path: string): ContentPart[] {
+  content.forEach((part, j) => {
+    if (isObject(part) && (part.type === 'input_image' || part.type === 'input_file'))
+      throw unsupported(
+        `${path}[${j}].type`,
+        `A function_call_output of type '${part.type}' is not supported: tool results are text here; send images and files in a user message.`,
+      );
+  });
+  return parts(content, path);
+}
+
 /** An assistant turn as chat has it: its text as one string, a refusal beside it. */
 function assistant(content: unknown[], path: string): ChatMessage {
   let text = '';
@@ -141,11 +182,12 @@ function parts(content: unknown[], path: string): ContentPart[] {
             );
           throw invalid(`${at}.image_url`, 'must be a string (a URL or a data URL)');
         }
-        const detail =
-          typeof part.detail === 'string' && DETAILS.has(part.detail) ? part.detail : undefined;
+        const detail = part.detail === undefined ? undefined : DETAILS.get(part.detail);
+        if (part.detail !== undefined && !detail)
+          throw invalid(`${at}.detail`, `must be one of ${[...DETAILS.keys()].join(', ')}`);
         return {
           type: 'image_url',
-          image_url: { url: part.image_url, ...(detail ? { detail: detail as 'auto' } : {}) },
+          image_url: { url: part.image_url, ...(detail ? { detail } : {}) },
         };
       }
       case 'input_file': {

@@ -40,6 +40,7 @@ export function newResponseMeta(body: CreateResponseDto, stored: boolean): Respo
     reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
     metadata: body.metadata ?? {},
     safety_identifier: body.safety_identifier ?? null,
+    prompt_cache_key: body.prompt_cache_key ?? null,
     store: stored,
     previous_response_id: body.previous_response_id ?? null,
     background: false,

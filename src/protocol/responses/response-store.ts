@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   conversationsConfig,
   type ConversationsConfig,
 } from '../../session/conversations.config.js';
 import { KeyValueStore } from '../../storage/key-value.store.js';
 import { ProtocolError, ProtocolErrorCode } from '../protocol.error.js';
+import { responsesConfig, type ResponsesConfig } from './responses.config.js';
 
 /** A stored response: the Response object and the input items it answered (earlier turns included). */
 export interface StoredResponse {
@@ -17,18 +18,32 @@ const ID = /^resp_[0-9a-f]{32}$/;
 /**
  * Responses kept for `previous_response_id`, `GET` and `DELETE`, in the storage driver
  * (shared by replicas) for `conversations.ttlSeconds`, under the calling user: another
- * user's id is not found, exactly like an id that never existed.
+ * user's id is not found, exactly like an id that never existed. One over
+ * `responses.maxStoredBytes` is not kept: the storage driver holds every user's responses.
  */
 @Injectable()
 export class ResponseStore {
+  private readonly logger = new Logger('Responses');
+
   constructor(
     private readonly store: KeyValueStore,
     @Inject(conversationsConfig.KEY) private readonly config: ConversationsConfig,
+    @Inject(responsesConfig.KEY) private readonly limits: ResponsesConfig,
   ) {}
 
-  async save(userId: string, stored: StoredResponse): Promise<void> {
-    const key = keyOf(userId, stored.response.id);
-    await this.store.set(key, JSON.stringify(stored), this.config.ttlSeconds * 1000);
+  /** Keeps `stored`, unless it is too large: then says so in the log and returns false. */
+  async save(userId: string, stored: StoredResponse): Promise<boolean> {
+    const json = JSON.stringify(stored);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > this.limits.maxStoredBytes) {
+      this.logger.warn(
+        { responseId: stored.response.id, bytes, maxStoredBytes: this.limits.maxStoredBytes },
+        'response not stored: larger than responses.maxStoredBytes',
+      );
+      return false;
+    }
+    await this.store.set(keyOf(userId, stored.response.id), json, this.config.ttlSeconds * 1000);
+    return true;
   }
 
   /** The caller's stored response, or a 404 naming `param`. */

@@ -14,20 +14,12 @@ import {
 import type { Request, Response } from 'express';
 import { getCaller } from '../../common/request-caller.js';
 import { ClientErrors } from '../client-errors.js';
-import { collectEvents } from '../completion-events.js';
 import { sendJson } from '../json-response.js';
 import { LogicRunner } from '../logic-runner.js';
 import { CreateResponseDto } from './dto/create-response.dto.js';
 import { unsupported } from './response-input.mapper.js';
-import {
-  endOf,
-  functionCallItem,
-  messageItem,
-  newId,
-  newResponseMeta,
-  outputText,
-  responseObject,
-} from './response-object.js';
+import { newResponseMeta, responseObject } from './response-object.js';
+import { ResponseOutput } from './response-output.js';
 import { toChatRequest } from './response-request.mapper.js';
 import { ResponseStore, type StoredResponse } from './response-store.js';
 import { writeResponsesSse } from './responses-sse-writer.js';
@@ -62,18 +54,22 @@ export class ResponsesController {
     const store = body.store !== false;
     const input =
       typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+    // One too large to keep says `store: false` (the log says why).
     const save = async (response: Record<string, unknown>): Promise<void> => {
-      if (store)
-        await this.responses.save(userId, {
-          response: response as StoredResponse['response'],
-          input: [...prior, ...input],
-        });
+      if (!store) return;
+      const kept = await this.responses.save(userId, {
+        response: response as StoredResponse['response'],
+        input: [...prior, ...input],
+      });
+      if (!kept) response.store = false;
     };
     const run = this.runner.start(body.model, request, stream, req, res);
     const meta = newResponseMeta(body, store);
+    const logprobs = request.logprobs === true;
 
     if (stream) {
       await writeResponsesSse(res, run.events, meta, {
+        logprobs,
         signal: run.signal,
         mapError: (error) => this.errors.map(error),
         onError: (error) => this.logger.error({ err: error }, 'stream failed after it started'),
@@ -82,23 +78,14 @@ export class ResponsesController {
       });
       return;
     }
-    const result = await collectEvents(run.events, run.reportUsage);
-    const end = endOf(result.finishReason);
-    const itemStatus = end.status === 'completed' ? 'completed' : 'incomplete';
-    const output: unknown[] = [];
-    if (result.content || !result.toolCalls.length) {
-      const part = outputText(result.content, result.logprobs);
-      output.push(messageItem(newId('msg'), itemStatus, [part]));
+    const output = new ResponseOutput(logprobs);
+    try {
+      for await (const event of run.events) await output.add(event);
+    } finally {
+      // Tokens spent before a failure count too.
+      run.reportUsage(output.usage);
     }
-    for (const call of result.toolCalls)
-      output.push(
-        functionCallItem(newId('fc'), itemStatus, {
-          id: call.id,
-          name: call.function.name,
-          arguments: call.function.arguments,
-        }),
-      );
-    const response = responseObject(meta, { ...end, output, usage: result.usage });
+    const response = responseObject(meta, { ...(await output.end()), output: output.items });
     await save(response);
     sendJson(res, 200, response);
   }

@@ -16,6 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { SERVICE_TIERS, type ServiceTier } from '../../../common/chat.types.js';
 import {
   IsMetadata,
   IsResponseInput,
@@ -146,6 +147,14 @@ export class CreateResponseDto {
   safety_identifier?: string | null;
 
   @IsOptional()
+  @IsString()
+  prompt_cache_key?: string | null;
+
+  @IsOptional()
+  @IsIn(SERVICE_TIERS)
+  service_tier?: ServiceTier | null;
+
+  @IsOptional()
   @IsMetadata()
   metadata?: Record<string, string> | null;
 
@@ -172,7 +181,15 @@ export class CreateResponseDto {
   @IsBoolean()
   background?: boolean | null;
 
-  /** Refused when set: see `refuseUnsupported`. */
+  @IsOptional()
+  @IsIn(['auto', 'disabled'])
+  truncation?: 'auto' | 'disabled' | null;
+
+  /** Refused when set, as `conversation` and `prompt`: see `refuseUnsupported`. */
+  @IsOptional()
+  @IsInt()
+  max_tool_calls?: number | null;
+
   @IsOptional()
   conversation?: unknown;
 

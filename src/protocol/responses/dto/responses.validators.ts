@@ -1,6 +1,7 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
-export type ResponsesToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; name: string };
+/** `none`, `auto`, `required`, or an object whose `type` says which kind (checked as mapped). */
+export type ResponsesToolChoice = 'none' | 'auto' | 'required' | Record<string, unknown>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,16 +33,19 @@ export function IsResponseInput(options?: ValidationOptions): PropertyDecorator 
   );
 }
 
-/** `tool_choice`: `none`, `auto`, `required` or `{ type: 'function', name }` (function tools only). */
+/**
+ * `tool_choice`: `none`, `auto`, `required` or an object with a `type`; which object types
+ * are offered (function, allowed_tools over functions) is checked as it is mapped.
+ */
 export function IsResponsesToolChoice(options?: ValidationOptions): PropertyDecorator {
   return decorator(
     'isResponsesToolChoice',
-    "tool_choice must be 'none', 'auto', 'required' or { type: 'function', name }: only function tools are supported",
+    "tool_choice must be 'none', 'auto', 'required' or an object with a type",
     (value) =>
       value === 'none' ||
       value === 'auto' ||
       value === 'required' ||
-      (isObject(value) && value.type === 'function' && typeof value.name === 'string'),
+      (isObject(value) && typeof value.type === 'string'),
     options,
   );
 }
