@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import OpenAI from 'openai';
+import { KeyValueStore } from '../src/storage/key-value.store.js';
 import { ProbeModule, probeRecord } from './fixtures/probe.logic.js';
 import { newKey, secretsDir, writeKeyFile, type TestKey } from './support/key-file.js';
 import { assertMatchesSpec } from './support/openai-spec.js';
@@ -791,6 +792,33 @@ describe('stored responses', () => {
     expect(lines).toEqual([
       expect.objectContaining({ msg: expect.stringContaining('responses.maxStoredBytes') }),
     ]);
+  });
+
+  it('a storage driver that fails to keep a response still answers, with store: false, and the log says why', async () => {
+    const store = t.app.get(KeyValueStore);
+    const set = store.set.bind(store);
+    const failing = jest
+      .spyOn(store, 'set')
+      .mockImplementation((key, value, ttlMs) =>
+        key.includes('resp:') ? Promise.reject(new Error('disk full')) : set(key, value, ttlMs),
+      );
+    try {
+      const response = await t.client.responses.create({ model: 'urn:mvp:echo', input: 'kept?' });
+      expect(response).toMatchObject({ status: 'completed', store: false, output_text: 'kept?' });
+      const streamed = await t.client.responses
+        .stream({ model: 'urn:mvp:echo', input: 'kept?' })
+        .finalResponse();
+      expect(streamed).toMatchObject({ status: 'completed', store: false, output_text: 'kept?' });
+      for (const { id } of [response, streamed]) {
+        const error = await t.client.responses.retrieve(id).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+        expect(t.logs.entries().filter((e) => e.responseId === id)).toEqual([
+          expect.objectContaining({ level: 40, msg: expect.stringContaining('storage driver') }),
+        ]);
+      }
+    } finally {
+      failing.mockRestore();
+    }
   });
 
   it("another user's key can neither read, continue nor delete a response: 404 as for an unknown id", async () => {

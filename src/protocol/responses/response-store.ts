@@ -31,7 +31,10 @@ export class ResponseStore {
     @Inject(responsesConfig.KEY) private readonly limits: ResponsesConfig,
   ) {}
 
-  /** Keeps `stored`, unless it is too large: then says so in the log and returns false. */
+  /**
+   * Keeps `stored`; one too large, or a failing storage driver, is not kept: the log says why
+   * and it returns false, so the answer already produced still reaches the client.
+   */
   async save(userId: string, stored: StoredResponse): Promise<boolean> {
     const json = JSON.stringify(stored);
     const bytes = Buffer.byteLength(json);
@@ -42,7 +45,15 @@ export class ResponseStore {
       );
       return false;
     }
-    await this.store.set(keyOf(userId, stored.response.id), json, this.config.ttlSeconds * 1000);
+    try {
+      await this.store.set(keyOf(userId, stored.response.id), json, this.config.ttlSeconds * 1000);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, responseId: stored.response.id },
+        'response not stored: the storage driver failed',
+      );
+      return false;
+    }
     return true;
   }
 

@@ -54,7 +54,7 @@ export class ResponsesController {
     const store = body.store !== false;
     const input =
       typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
-    // One too large to keep says `store: false` (the log says why).
+    // One not kept (too large, or the storage driver failed) says `store: false`; the log says why.
     const save = async (response: Record<string, unknown>): Promise<void> => {
       if (!store) return;
       const kept = await this.responses.save(userId, {
