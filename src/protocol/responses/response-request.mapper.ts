@@ -1,4 +1,5 @@
 import type {
+  ChatMessage,
   ChatRequest,
   FunctionTool,
   ResponseFormat,
@@ -38,9 +39,12 @@ const INCLUDES = new Set([
  */
 export function toChatRequest(body: CreateResponseDto, prior: unknown[] = []): ChatRequest {
   refuseUnsupported(body);
-  const messages = inputMessages(body.input);
-  if (prior.length) messages.unshift(...inputMessages(prior));
-  if (body.instructions) messages.unshift({ role: 'system', content: body.instructions });
+  // Concatenated, never spread into a call: a long chain would overflow the stack.
+  const messages: ChatMessage[] = [
+    ...(body.instructions ? [{ role: 'system' as const, content: body.instructions }] : []),
+    ...(prior.length ? inputMessages(prior) : []),
+    ...inputMessages(body.input),
+  ];
   const request: ChatRequest = { messages };
   const tools = body.tools?.map(functionTool) ?? [];
   if (body.tool_choice) {
