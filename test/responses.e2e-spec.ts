@@ -968,6 +968,18 @@ describe('refused requests: OpenAI-shaped 400s naming the param', () => {
       'max_tool_calls',
       'unsupported_parameter',
     ],
+    [
+      'moderation',
+      { input: 'x', moderation: { model: 'omni-moderation-latest' } },
+      'moderation',
+      'unsupported_parameter',
+    ],
+    [
+      'context_management',
+      { input: 'x', context_management: [{ type: 'compaction', compact_threshold: 2000 }] },
+      'context_management',
+      'unsupported_parameter',
+    ],
     ['background', { input: 'x', background: true }, 'background', 'unsupported_value'],
     ["truncation 'auto'", { input: 'x', truncation: 'auto' }, 'truncation', 'unsupported_value'],
     [
@@ -1048,6 +1060,21 @@ describe('refused requests: OpenAI-shaped 400s naming the param', () => {
     expect(status).toBe(400);
     assertMatchesSpec('ErrorResponse', body);
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param, code });
+  });
+
+  it('fields that change nothing here are accepted (and ignored), a null refused one too', async () => {
+    const { status, body } = await post({
+      model: 'urn:mvp:echo',
+      input: 'x',
+      stream_options: { include_obfuscation: false },
+      prompt_cache_retention: '24h',
+      prompt_cache_options: { ttl: '30m' },
+      reasoning: { effort: 'low', mode: 'standard', context: 'auto', generate_summary: 'auto' },
+      moderation: null,
+      context_management: null,
+    });
+    expect(status).toBe(200);
+    assertMatchesSpec('Response', body);
   });
 
   it('an unknown model URN is a 404 model_not_found, as for chat completions', async () => {

@@ -101,6 +101,16 @@ function refuseUnsupported(body: CreateResponseDto): void {
       'max_tool_calls',
       'max_tool_calls is not supported: the service runs no built-in tools it could count.',
     );
+  if (body.moderation !== undefined && body.moderation !== null)
+    throw unsupportedParameter(
+      'moderation',
+      'moderation is not supported: the service runs no moderation of input or output.',
+    );
+  if (body.context_management !== undefined && body.context_management !== null)
+    throw unsupportedParameter(
+      'context_management',
+      'context_management is not supported: the input is never compacted, send less of it.',
+    );
   if (body.background === true)
     throw unsupported(
       'background',

@@ -185,7 +185,7 @@ export class CreateResponseDto {
   @IsIn(['auto', 'disabled'])
   truncation?: 'auto' | 'disabled' | null;
 
-  /** Refused when set, as `conversation` and `prompt`: see `refuseUnsupported`. */
+  /** Refused when set, as the fields below: see `refuseUnsupported`. */
   @IsOptional()
   @IsInt()
   max_tool_calls?: number | null;
@@ -195,4 +195,10 @@ export class CreateResponseDto {
 
   @IsOptional()
   prompt?: unknown;
+
+  @IsOptional()
+  moderation?: unknown;
+
+  @IsOptional()
+  context_management?: unknown;
 }
