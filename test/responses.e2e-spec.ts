@@ -838,6 +838,193 @@ describe('stored responses', () => {
   });
 });
 
+describe('GET /v1/responses/{id}/input_items', () => {
+  /** The raw answer, to check a page against the spec. */
+  async function listed(id: string, query = '') {
+    const res = await fetch(`${t.url}/v1/responses/${id}/input_items${query}`, {
+      headers: { authorization: `Bearer ${all.key}` },
+    });
+    return { status: res.status, body: (await res.json()) as JsonAnswer };
+  }
+  const textOf = (item: unknown) => (item as { content: Array<{ text: string }> }).content[0].text;
+
+  it("lists a continued response's whole chain, each item kind in OpenAI's shape, newest first, ids stable", async () => {
+    const image = 'data:image/png;base64,AA';
+    const file = 'data:application/pdf;base64,AA';
+    const first = await t.client.responses.create({
+      model: 'urn:mvp:probe:mode=tools',
+      instructions: 'Not an item.',
+      input: [
+        { role: 'developer', content: 'Be terse.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Look at this.' },
+            { type: 'input_image', image_url: image, detail: 'auto' },
+            { type: 'input_file', file_data: file, filename: 'a.pdf' },
+          ],
+        },
+        { role: 'assistant', content: 'Earlier answer.' },
+      ],
+    });
+    const second = await t.client.responses.create({
+      model: 'urn:mvp:probe',
+      previous_response_id: first.id,
+      input: [
+        { type: 'function_call_output', call_id: 'call_a', output: 'found' },
+        {
+          type: 'function_call_output',
+          call_id: 'call_b',
+          output: [{ type: 'input_text', text: 'other' }],
+        },
+      ],
+    });
+    const msgId = expect.stringMatching(/^msg_[0-9a-f]{32}$/);
+    const fcoId = expect.stringMatching(/^fco_[0-9a-f]{32}$/);
+    const firstInput = [
+      {
+        id: msgId,
+        type: 'message',
+        role: 'developer',
+        status: 'completed',
+        content: [{ type: 'input_text', text: 'Be terse.' }],
+      },
+      {
+        id: msgId,
+        type: 'message',
+        role: 'user',
+        status: 'completed',
+        content: [
+          { type: 'input_text', text: 'Look at this.' },
+          { type: 'input_image', image_url: image, detail: 'auto' },
+          { type: 'input_file', file_data: file, filename: 'a.pdf' },
+        ],
+      },
+      {
+        id: msgId,
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Earlier answer.', annotations: [], logprobs: [] }],
+      },
+    ];
+    const chain = [
+      ...firstInput,
+      ...first.output,
+      {
+        id: fcoId,
+        type: 'function_call_output',
+        status: 'completed',
+        call_id: 'call_a',
+        output: 'found',
+      },
+      {
+        id: fcoId,
+        type: 'function_call_output',
+        status: 'completed',
+        call_id: 'call_b',
+        output: [{ type: 'input_text', text: 'other' }],
+      },
+    ];
+    expect(first.output.map((item) => item.type)).toEqual([
+      'message',
+      'function_call',
+      'function_call',
+    ]);
+
+    const { status, body } = await listed(second.id);
+    expect(status).toBe(200);
+    assertMatchesSpec('ResponseItemList', body);
+    const data = body.data as Array<{ id: string }>;
+    expect(body).toEqual({
+      object: 'list',
+      data: chain.toReversed(),
+      has_more: false,
+      first_id: data[0].id,
+      last_id: data.at(-1)!.id,
+    });
+    expect(new Set(data.map((item) => item.id)).size).toBe(chain.length);
+
+    // The same ids each time, and for the items the first response answered too.
+    const again = await t.client.responses.inputItems.list(second.id, { order: 'asc' });
+    expect(again.data.map((item) => item.id)).toEqual(data.map((item) => item.id).toReversed());
+    const ofFirst = await listed(first.id, '?order=asc');
+    assertMatchesSpec('ResponseItemList', ofFirst.body);
+    expect(ofFirst.body.data).toEqual(again.data.slice(0, 3));
+  });
+
+  it('pages with the SDK: limit, order and after; has_more, first_id and last_id say where a page is', async () => {
+    const response = await t.client.responses.create({
+      model: 'urn:mvp:echo',
+      input: ['m0', 'm1', 'm2', 'm3', 'm4'].map((text) => ({
+        role: 'user' as const,
+        content: text,
+      })),
+    });
+    const page = await t.client.responses.inputItems.list(response.id, { limit: 2 });
+    expect(page.data.map(textOf)).toEqual(['m4', 'm3']);
+    expect(page.has_more).toBe(true);
+    const next = await page.getNextPage();
+    expect(next.data.map(textOf)).toEqual(['m2', 'm1']);
+
+    const all: string[] = [];
+    for await (const item of t.client.responses.inputItems.list(response.id, {
+      limit: 2,
+      order: 'asc',
+    }))
+      all.push(textOf(item));
+    expect(all).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+
+    const after = (await t.client.responses.inputItems.list(response.id, { order: 'asc' })).data;
+    const middle = await listed(response.id, `?order=asc&limit=2&after=${after[1].id}`);
+    assertMatchesSpec('ResponseItemList', middle.body);
+    expect(middle.body).toMatchObject({
+      has_more: true,
+      first_id: after[2].id,
+      last_id: after[3].id,
+    });
+    expect((middle.body.data as unknown[]).map(textOf)).toEqual(['m2', 'm3']);
+    const end = await listed(response.id, `?order=asc&limit=2&after=${after[3].id}`);
+    expect(end.body).toMatchObject({
+      has_more: false,
+      first_id: after[4].id,
+      last_id: after[4].id,
+    });
+  });
+
+  it('refuses a bad limit, order or after with a 400 naming it', async () => {
+    const response = await t.client.responses.create({ model: 'urn:mvp:echo', input: 'x' });
+    for (const [query, param] of [
+      ['?limit=0', 'limit'],
+      ['?limit=101', 'limit'],
+      ['?limit=2.5', 'limit'],
+      ['?order=newest', 'order'],
+      ['?after=msg_unknown', 'after'],
+      ['?limit=1&limit=2', 'limit'],
+    ]) {
+      const { status, body } = await listed(response.id, query);
+      expect([query, status]).toEqual([query, 400]);
+      assertMatchesSpec('ErrorResponse', body);
+      expect(body.error).toMatchObject({ param, code: 'invalid_value' });
+    }
+    expect((await listed(response.id, '?limit=100')).status).toBe(200);
+  });
+
+  it("is a 404 for another user's, a deleted or an unknown response, as GET is", async () => {
+    const mine = await t.client.responses.create({ model: 'urn:mvp:echo', input: 'private' });
+    const other = await clientFor(echoOnly)
+      .responses.inputItems.list(mine.id)
+      .catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((other as Error).message).not.toContain('private');
+    await t.client.responses.delete(mine.id);
+    for (const id of [mine.id, 'resp_00000000000000000000000000000000', 'nope']) {
+      const error = await t.client.responses.inputItems.list(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    }
+  });
+});
+
 describe('refused requests: OpenAI-shaped 400s naming the param', () => {
   const FN = { type: 'function', name: 'f' };
   const cases: Array<[string, Record<string, unknown>, string, string]> = [

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FinishReason, TokenLogprob, Usage } from '../../common/chat.types.js';
 import type { CreateResponseDto } from './dto/create-response.dto.js';
 
-/** An id with OpenAI's prefix for its kind (`resp_`, `msg_`, `fc_`, a call's `call_`). */
-export function newId(prefix: 'resp' | 'msg' | 'fc' | 'call'): string {
+/** An id with a prefix for its kind (`resp_`, `msg_`, `fc_`, a call's `call_`, a call output's `fco_`). */
+export function newId(prefix: 'resp' | 'msg' | 'fc' | 'call' | 'fco'): string {
   return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }
 

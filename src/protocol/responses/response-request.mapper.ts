@@ -18,8 +18,8 @@ const TOOL_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 const LOGPROBS = 'message.output_text.logprobs';
 /**
  * OpenAI's IncludeEnum, a closed set. Only the logprobs are ever produced here: the others
- * add data to items this service never makes (hosted tool calls, reasoning items) or to a
- * listing it does not offer (input items), so asking for them changes nothing.
+ * add data to items this service never makes (hosted tool calls, reasoning items) or that
+ * `input_items` always lists (input images' URLs), so asking for them changes nothing.
  */
 const INCLUDES = new Set([
   'file_search_call.results',

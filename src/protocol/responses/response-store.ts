@@ -7,10 +7,13 @@ import { KeyValueStore } from '../../storage/key-value.store.js';
 import { ProtocolError, ProtocolErrorCode } from '../protocol.error.js';
 import { responsesConfig, type ResponsesConfig } from './responses.config.js';
 
-/** A stored response: the Response object and the input items it answered (earlier turns included). */
+/**
+ * A stored response: the Response object and the input items it answered, each with an `id`
+ * (earlier turns of its chain included: their input and output items).
+ */
 export interface StoredResponse {
   response: Record<string, unknown> & { id: string; output: unknown[] };
-  input: unknown[];
+  input: Record<string, unknown>[];
 }
 
 const ID = /^resp_[0-9a-f]{32}$/;

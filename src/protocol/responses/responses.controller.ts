@@ -17,6 +17,7 @@ import { ClientErrors } from '../client-errors.js';
 import { sendJson } from '../json-response.js';
 import { LogicRunner } from '../logic-runner.js';
 import { CreateResponseDto } from './dto/create-response.dto.js';
+import { inputItemsPage, withIds } from './response-input-items.js';
 import { unsupported } from './response-input.mapper.js';
 import { newResponseMeta, responseObject } from './response-object.js';
 import { ResponseOutput } from './response-output.js';
@@ -59,7 +60,7 @@ export class ResponsesController {
       if (!store) return;
       const kept = await this.responses.save(userId, {
         response: response as StoredResponse['response'],
-        input: [...prior, ...input],
+        input: withIds([...prior, ...input]),
       });
       if (!kept) response.store = false;
     };
@@ -101,6 +102,17 @@ export class ResponsesController {
       throw unsupported('stream', 'Replaying a stored response as a stream is not supported.');
     const stored = await this.responses.load(getCaller(req).userId, id);
     sendJson(res, 200, stored.response);
+  }
+
+  /** The items the response answered: its input and, continued, the whole chain's before it. */
+  @Get('responses/:id/input_items')
+  async inputItems(
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const stored = await this.responses.load(getCaller(req).userId, id);
+    sendJson(res, 200, inputItemsPage(stored.input, req.query));
   }
 
   @Delete('responses/:id')
