@@ -44,3 +44,19 @@ export function openSse(res: Response, signal: AbortSignal): SseSink {
     },
   };
 }
+
+/**
+ * A stream's first event. Nothing is written before it; a failure before it is still a
+ * request (with no tokens) for `onUsage`, as an unstreamed failure is.
+ */
+export async function firstEvent<T>(
+  iterator: AsyncIterator<T>,
+  onUsage: (usage: undefined) => void,
+): Promise<IteratorResult<T>> {
+  try {
+    return await iterator.next();
+  } catch (error) {
+    onUsage(undefined);
+    throw error;
+  }
+}

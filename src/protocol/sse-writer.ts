@@ -3,7 +3,7 @@ import type { ChatEvent, FinishReason, TokenLogprob, Usage } from '../common/cha
 import { addUsage, finishReasonOf } from './completion-events.js';
 import type { CompletionMeta } from './completion-meta.js';
 import type { MappedError } from './openai-error.js';
-import { openSse } from './sse-sink.js';
+import { firstEvent, openSse } from './sse-sink.js';
 
 const DONE = 'data: [DONE]\n\n';
 
@@ -31,14 +31,7 @@ export async function writeSse(
   options: SseOptions,
 ): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
-  let next: IteratorResult<ChatEvent>;
-  try {
-    next = await iterator.next();
-  } catch (error) {
-    // Failed before its first event: still a request (with no tokens), as unstreamed.
-    options.onUsage(undefined);
-    throw error;
-  }
+  let next = await firstEvent(iterator, options.onUsage);
 
   const sink = openSse(res, options.signal);
   const usageField = options.includeUsage ? ',"usage":null' : '';

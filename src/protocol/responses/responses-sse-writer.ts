@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { ChatEvent, Usage } from '../../common/chat.types.js';
 import type { MappedError } from '../openai-error.js';
-import { openSse } from '../sse-sink.js';
+import { firstEvent, openSse } from '../sse-sink.js';
 import { responseErrorOf } from './response-error.js';
 import { responseObject, type ResponseMeta } from './response-object.js';
 import { ResponseOutput } from './response-output.js';
@@ -34,14 +34,7 @@ export async function writeResponsesSse(
   options: ResponsesSseOptions,
 ): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
-  let next: IteratorResult<ChatEvent>;
-  try {
-    next = await iterator.next();
-  } catch (error) {
-    // Failed before its first event: still a request (with no tokens), as unstreamed.
-    options.onUsage(undefined);
-    throw error;
-  }
+  let next = await firstEvent(iterator, options.onUsage);
 
   const sink = openSse(res, options.signal);
   let sequence = 0;
