@@ -599,6 +599,57 @@ describe('Responses API', () => {
     findings.expectNone();
     await expectHealthy();
   });
+
+  it('odd ids and queries on stored responses are refused with a 4xx, never a 5xx', async () => {
+    const findings = new Findings();
+    const created = await postResponse({ model: ECHO, input: 'keep me' });
+    const { id } = JSON.parse(created.text) as { id: string };
+    const ids = [
+      'resp_0',
+      `${id}x`,
+      '..%2F..%2Fetc%2Fpasswd',
+      '%00',
+      '%E2%80%AE',
+      '__proto__',
+      'constructor',
+      'x'.repeat(5000),
+    ];
+    for (const odd of ids) {
+      for (const path of [`/v1/responses/${odd}`, `/v1/responses/${odd}/input_items`]) {
+        for (const method of ['GET', 'DELETE']) {
+          if (method === 'DELETE' && path.endsWith('input_items')) continue;
+          findings.clientError(`${method} ${path.slice(0, 80)}`, await send(method, path), {
+            status: [404],
+          });
+        }
+      }
+    }
+    const queries = [
+      'limit=0',
+      'limit=101',
+      'limit=-1',
+      'limit=1e3',
+      'limit=abc',
+      'limit=1&limit=2',
+      'order=sideways',
+      'order[]=asc',
+      'after=nope',
+      'after=',
+      `after=${'a'.repeat(5000)}`,
+      'include[]=%00',
+      'stream=true',
+    ];
+    for (const query of queries) {
+      const res = await send('GET', `/v1/responses/${id}/input_items?${query}`);
+      if (res.status === 200) assertMatchesSpec('ResponseItemList', JSON.parse(res.text));
+      else findings.clientError(`input_items?${query.slice(0, 60)}`, res);
+    }
+    findings.expectNone();
+    // The response is still there, listed whole.
+    const items = await send('GET', `/v1/responses/${id}/input_items`);
+    expect(items.status).toBe(200);
+    expect(items.text).toContain('keep me');
+  });
 });
 
 describe('size and depth', () => {
