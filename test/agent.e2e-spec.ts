@@ -631,4 +631,46 @@ describe('agent OL on an Anthropic connector', () => {
       thinking: thought,
     });
   });
+
+  it('keeps that thinking across a client-side tool call too, whatever text the client got', async () => {
+    const weather: OpenAI.ChatCompletionTool = {
+      type: 'function',
+      function: { name: 'get_weather', parameters: { type: 'object', properties: {} } },
+    };
+    const thought = 'Ask the client for the weather.';
+    fake.script(
+      {
+        thinking: thought,
+        text: 'Let me look.',
+        toolCalls: [{ name: 'get_weather', arguments: {} }],
+      },
+      { text: 'Sunny.' },
+    );
+    const model = 'urn:mvp:agent:connector=claude:toolset=math';
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather?' }];
+    const first = await app.client.chat.completions.create({ model, messages, tools: [weather] });
+    const message = first.choices[0].message;
+    expect(first.choices[0].finish_reason).toBe('tool_calls');
+    const [call] = message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+
+    const second = await app.client.chat.completions.create({
+      model,
+      tools: [weather],
+      messages: [
+        ...messages,
+        // A client that keeps no text beside tool calls.
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: 'sunny' },
+      ],
+    });
+    expect(second.choices[0].message.content).toContain('Sunny.');
+    const assistant = (fake.lastChat().body.messages as Array<{ role: string; content: unknown }>)
+      .filter((m) => m.role === 'assistant')
+      .at(-1)!;
+    expect((assistant.content as Array<{ type: string }>).map((b) => b.type)).toEqual([
+      'thinking',
+      'text',
+      'tool_use',
+    ]);
+  });
 });
