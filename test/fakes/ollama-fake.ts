@@ -74,6 +74,13 @@ async function handle(
   if (models && !models.includes(body.model)) {
     return sendError(res, { status: 404, body: { error: `model '${body.model}' not found` } });
   }
+  // As Ollama's server: levels are for gpt-oss (harmony) models only.
+  if (typeof body.think === 'string' && !/gpt-oss/i.test(body.model)) {
+    return sendError(res, {
+      status: 400,
+      body: { error: `think value "${body.think}" is not supported for this model` },
+    });
+  }
   for (const message of body.messages ?? []) {
     if (!['system', 'user', 'assistant', 'tool'].includes(message.role)) {
       return sendError(res, { status: 400, body: { error: `invalid role: ${message.role}` } });

@@ -115,12 +115,8 @@ describe('toOllamaRequest', () => {
     ).toEqual([{ type: 'function', function: { name: 'other' } }]);
   });
 
-  it("refuses tool_choice 'required', which Ollama cannot enforce", () => {
-    expect(refuse({ tools: [TOOL], tool_choice: 'required' })).toMatchObject({
-      code: ConnectorErrorCode.UNSUPPORTED_INPUT,
-      param: 'tool_choice',
-      message: expect.stringContaining('cannot force a tool call'),
-    });
+  it("offers the tools for tool_choice 'required', which Ollama cannot enforce, as for a named one", () => {
+    expect(request({ tools: [TOOL], tool_choice: 'required' }).tools).toEqual([TOOL]);
     expect(request({ tools: [TOOL], parallel_tool_calls: false }).tools).toEqual([TOOL]);
   });
 
@@ -176,17 +172,26 @@ describe('toOllamaRequest', () => {
   });
 
   it.each([
-    ['none', false],
-    ['minimal', 'low'],
-    ['low', 'low'],
-    ['medium', 'medium'],
-    ['high', 'high'],
-    ['xhigh', 'high'],
-    ['constructor', undefined],
-    [undefined, undefined],
-  ])('maps reasoning_effort %p to think %p', (effort, think) => {
-    expect(request({ reasoning_effort: effort }).think).toBe(think);
-  });
+    ['none', false, false],
+    ['minimal', true, 'low'],
+    ['low', true, 'low'],
+    ['medium', true, 'medium'],
+    ['high', true, 'high'],
+    ['xhigh', true, 'high'],
+    ['constructor', undefined, undefined],
+    [undefined, undefined, undefined],
+  ])(
+    'maps reasoning_effort %p to think %p, or to the level %p for gpt-oss',
+    (effort, think, level) => {
+      const chat = {
+        messages: [{ role: 'user' as const, content: 'hi' }],
+        reasoning_effort: effort,
+      };
+      const config = { defaults: new ConnectorDefaults() };
+      expect(toOllamaRequest(chat, 'llama3.1:8b', config, false).think).toBe(think);
+      expect(toOllamaRequest(chat, 'gpt-oss:20b', config, false).think).toBe(level);
+    },
+  );
 
   it('asks for log probabilities only when the request does', () => {
     expect(request({ logprobs: true, top_logprobs: 3 })).toMatchObject({

@@ -24,8 +24,8 @@ import type { ConnectorConfig } from '../connectors.config.js';
  * OpenAI's chat shape ⇄ Ollama's native `/api/chat`, both ways, as pure functions.
  * Ollama takes images as bare base64, sampling in `options`, `reasoning_effort` as `think`,
  * and has no `tool_choice`: `none` drops the tools, a named choice offers that tool only,
- * and `required` is refused (nothing can make the model call one). `parallel_tool_calls` is
- * advisory and has no counterpart: not sent.
+ * `required` offers them all — neither can make the model call one (Ollama's own OpenAI
+ * layer ignores `tool_choice` too). `parallel_tool_calls` has no counterpart: not sent.
  */
 
 /** Call ids both ways, which current Ollama takes and gives (the `ollama` package's types lag). */
@@ -40,9 +40,10 @@ type OllamaRequest = Omit<OllamaChatRequest, 'messages'> & {
 };
 
 /**
- * `reasoning_effort` → `think`. Ollama's levels are low/medium/high (gpt-oss uses them as
- * given; other thinking models take any level as "on"); `none` turns thinking off; OpenAI's
- * `minimal` and `xhigh` go to the nearest level. A model that cannot think refuses any level.
+ * `reasoning_effort` → `think`: `none` turns thinking off; a level turns it on. Only gpt-oss
+ * takes levels (low/medium/high; OpenAI's `minimal` and `xhigh` go to the nearest); Ollama
+ * refuses a level for any other model (400), so they get `true`. A model that cannot think
+ * refuses `think` altogether.
  */
 const THINK = new Map<string, boolean | 'low' | 'medium' | 'high'>([
   ['none', false],
@@ -72,7 +73,8 @@ export function toOllamaRequest(
   else if (format?.type === 'json_schema' && format.json_schema.schema)
     body.format = format.json_schema.schema;
   const think = THINK.get(request.reasoning_effort ?? '');
-  if (think !== undefined) body.think = think;
+  if (think !== undefined)
+    body.think = typeof think === 'string' && !/gpt-oss/i.test(model) ? true : think;
   if (request.logprobs) {
     body.logprobs = true;
     if (request.top_logprobs !== undefined) body.top_logprobs = request.top_logprobs;
@@ -100,11 +102,6 @@ export function toOllamaRequest(
 
 function offeredTools(request: ChatRequest): Tool[] | undefined {
   const choice = request.tool_choice;
-  if (choice === 'required')
-    throw unsupported(
-      'Ollama cannot force a tool call: tool_choice "required" is not supported (use "auto" and check the answer for tool calls)',
-      'tool_choice',
-    );
   if (!request.tools || choice === 'none') return undefined;
   const named = typeof choice === 'object' ? choice.function.name : undefined;
   return request.tools
