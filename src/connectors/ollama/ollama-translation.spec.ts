@@ -297,6 +297,32 @@ describe('OllamaTranslator', () => {
     });
   });
 
+  it('gives the scores of text Ollama held back to that text when it comes', () => {
+    const translator = new OllamaTranslator();
+    const events: ChatEvent[] = [];
+    const scored = (t: string) => ({ token: t, logprob: -0.5 });
+    translator.push(
+      line({ message: { role: 'assistant', content: '' }, logprobs: [scored('Hel')], done: false }),
+      events,
+    );
+    expect(events).toEqual([]);
+    translator.push(
+      line({
+        message: { role: 'assistant', content: 'Hello' },
+        logprobs: [scored('lo')],
+        done: false,
+      }),
+      events,
+    );
+    expect(events).toEqual([
+      {
+        type: 'text',
+        text: 'Hello',
+        logprobs: ['Hel', 'lo'].map((t) => ({ ...scored(t), bytes: null, top_logprobs: [] })),
+      },
+    ]);
+  });
+
   it('drops thinking: a line of thinking alone makes no event, and no log probabilities of it reach the text', () => {
     const translator = new OllamaTranslator();
     const events: ChatEvent[] = [];

@@ -217,18 +217,26 @@ export type OllamaLine = Partial<ChatResponse> & { error?: string };
  */
 export class OllamaTranslator {
   private tools = 0;
+  /** Scores of text Ollama holds back (its tool parser may) and sends later, unscored. */
+  private held?: TokenLogprob[];
 
   /** Appends the events of `line` to `out`; true once the answer is done. */
   push(line: OllamaLine, out: ChatEvent[]): boolean {
     const message = line.message;
     if (message) {
+      const scores =
+        line.logprobs?.length && !message.thinking ? line.logprobs.map(toTokenLogprob) : [];
       if (message.content) {
+        const logprobs = this.held ? [...this.held, ...scores] : scores;
+        this.held = undefined;
         out.push(
-          line.logprobs?.length && !message.thinking
-            ? { type: 'text', text: message.content, logprobs: line.logprobs.map(toTokenLogprob) }
+          logprobs.length
+            ? { type: 'text', text: message.content, logprobs }
             : { type: 'text', text: message.content },
         );
-      }
+      } else if (scores.length) (this.held ??= []).push(...scores);
+      // Held text that turned out to be a tool call: its scores are no text's.
+      if (message.tool_calls?.length) this.held = undefined;
       for (const call of (message.tool_calls ?? []) as OllamaToolCall[]) {
         const args = call.function.arguments as unknown;
         out.push({
