@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { toChatRequest } from './chat-request.mapper.js';
 import { ClientErrors } from './client-errors.js';
@@ -7,6 +7,7 @@ import { newCompletionMeta } from './completion-meta.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
 import { sendJson } from './json-response.js';
 import { LogicRunner } from './logic-runner.js';
+import { serverConfig, type ServerConfig } from './server.config.js';
 import { writeSse } from './sse-writer.js';
 
 @Controller('v1')
@@ -16,6 +17,7 @@ export class ChatCompletionsController {
   constructor(
     private readonly runner: LogicRunner,
     private readonly errors: ClientErrors,
+    @Inject(serverConfig.KEY) private readonly server: ServerConfig,
   ) {}
 
   @Post('chat/completions')
@@ -33,6 +35,7 @@ export class ChatCompletionsController {
       await writeSse(res, run.events, meta, {
         includeUsage: body.stream_options?.include_usage === true,
         signal: run.signal,
+        heartbeatMs: this.server.sseHeartbeatMs,
         mapError: (error) => this.errors.map(error),
         onError: (error) => this.logger.error({ err: error }, 'stream failed after it started'),
         onUsage: run.reportUsage,

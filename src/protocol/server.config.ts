@@ -27,6 +27,16 @@ export class ServerConfig {
   @IsString({ each: true })
   trustProxy: string[] = [];
 
+  /**
+   * A stream whose first piece takes longer than this (a model thinking before it answers)
+   * opens without it and sends an SSE comment this often until it comes, so that proxies and
+   * clients with idle timeouts keep the connection.
+   */
+  @IsInt()
+  @Min(50)
+  @Max(300_000)
+  sseHeartbeatMs: number = 15_000;
+
   /** On SIGTERM, how long running requests (streams) may take to finish. */
   @IsInt()
   @Min(0)

@@ -45,18 +45,57 @@ export function openSse(res: Response, signal: AbortSignal): SseSink {
   };
 }
 
+export interface StreamStart {
+  /** Aborted when the client went away: stop writing, do not report. */
+  signal: AbortSignal;
+  /** How long the first event may take before the stream opens without it (see `startStream`). */
+  heartbeatMs: number;
+  onUsage: (usage: undefined) => void;
+}
+
+/** An open stream, and its first event: still to come when the stream opened before it. */
+export interface StartedStream<T> {
+  sink: SseSink;
+  first: Promise<IteratorResult<T>>;
+}
+
 /**
- * A stream's first event. Nothing is written before it; a failure before it is still a
- * request (with no tokens) for `onUsage`, as an unstreamed failure is.
+ * Opens the stream once its first event exists, so that an early failure is still a plain
+ * JSON error with its status (and a request with no tokens for `onUsage`, as an unstreamed
+ * failure is). A first event that takes longer than `heartbeatMs` — a model that thinks before
+ * it answers shows nothing meanwhile — opens the stream without it, with an SSE comment every
+ * `heartbeatMs` until it comes, so that proxies and clients with idle timeouts keep the
+ * connection; a failure from then on is the stream's own error event.
  */
-export async function firstEvent<T>(
+export async function startStream<T>(
+  res: Response,
   iterator: AsyncIterator<T>,
-  onUsage: (usage: undefined) => void,
-): Promise<IteratorResult<T>> {
-  try {
-    return await iterator.next();
-  } catch (error) {
-    onUsage(undefined);
-    throw error;
+  { signal, heartbeatMs, onUsage }: StreamStart,
+): Promise<StartedStream<T>> {
+  const first = iterator.next();
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    first.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(resolve, heartbeatMs, true))),
+  ]);
+  clearTimeout(timer);
+  if (!late) {
+    try {
+      const next = await first;
+      return { sink: openSse(res, signal), first: Promise.resolve(next) };
+    } catch (error) {
+      onUsage(undefined);
+      throw error;
+    }
   }
+  const sink = openSse(res, signal);
+  const beat = (): void => {
+    if (!signal.aborted) void sink.write(': keep-alive\n\n');
+  };
+  beat();
+  const beats = setInterval(beat, heartbeatMs);
+  return { sink, first: first.finally(() => clearInterval(beats)) };
 }

@@ -3,14 +3,12 @@ import type { ChatEvent, FinishReason, TokenLogprob, Usage } from '../common/cha
 import { addUsage, finishReasonOf } from './completion-events.js';
 import type { CompletionMeta } from './completion-meta.js';
 import type { MappedError } from './openai-error.js';
-import { firstEvent, openSse } from './sse-sink.js';
+import { startStream, type StreamStart } from './sse-sink.js';
 
 const DONE = 'data: [DONE]\n\n';
 
-export interface SseOptions {
+export interface SseOptions extends StreamStart {
   includeUsage: boolean;
-  /** Aborted when the client went away: stop writing, do not report. */
-  signal: AbortSignal;
   /** Turns a mid-stream failure into the error event's body. */
   mapError: (error: unknown) => MappedError;
   onError: (error: unknown) => void;
@@ -20,8 +18,8 @@ export interface SseOptions {
 
 /**
  * Streams OL events as OpenAI `chat.completion.chunk` SSE events. Nothing is written until
- * the first event exists, so an early failure is still a plain JSON error with its status;
- * after that, a failure ends the stream with an error event and `[DONE]`. Each chunk is
+ * the first event exists (or the heartbeat opens the stream, see `startStream`), so an early
+ * failure is still a plain JSON error with its status; after that, a failure ends the stream with an error event and `[DONE]`. Each chunk is
  * written as it arrives (no buffering, see `openSse`) and costs one serialization of its delta.
  */
 export async function writeSse(
@@ -31,9 +29,7 @@ export async function writeSse(
   options: SseOptions,
 ): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
-  let next = await firstEvent(iterator, options.onUsage);
-
-  const sink = openSse(res, options.signal);
+  const { sink, first } = await startStream(res, iterator, options);
   const usageField = options.includeUsage ? ',"usage":null' : '';
   const base =
     `data: {"id":"${meta.id}","object":"chat.completion.chunk","created":${meta.created},` +
@@ -52,8 +48,9 @@ export async function writeSse(
   let usage: Usage | undefined;
   let finish: FinishReason | undefined;
   const role = (): string => (roleSent ? '' : ((roleSent = true), '"role":"assistant",'));
+  let next: IteratorResult<ChatEvent> | undefined;
   try {
-    for (; !next.done; next = await iterator.next()) {
+    for (next = await first; !next.done; next = await iterator.next()) {
       if (options.signal.aborted) return;
       const event = next.value;
       switch (event.type) {
@@ -103,7 +100,7 @@ export async function writeSse(
     // Tokens spent before a failure or a disconnect count too (rate limits, usage).
     options.onUsage(usage);
     sink.end();
-    if (!next.done) await iterator.return?.().catch(() => undefined);
+    if (!next?.done) await iterator.return?.().catch(() => undefined);
   }
 }
 

@@ -1,16 +1,14 @@
 import type { Response } from 'express';
 import type { ChatEvent, Usage } from '../../common/chat.types.js';
 import type { MappedError } from '../openai-error.js';
-import { firstEvent, openSse } from '../sse-sink.js';
+import { startStream, type StreamStart } from '../sse-sink.js';
 import { responseErrorOf } from './response-error.js';
 import { responseObject, type ResponseMeta } from './response-object.js';
 import { ResponseOutput } from './response-output.js';
 
-export interface ResponsesSseOptions {
+export interface ResponsesSseOptions extends StreamStart {
   /** Whether the client asked for logprobs (`include`). */
   logprobs: boolean;
-  /** Aborted when the client went away: stop writing, do not report. */
-  signal: AbortSignal;
   /** Turns a mid-stream failure into what the `response.failed` event says. */
   mapError: (error: unknown) => MappedError;
   onError: (error: unknown) => void;
@@ -23,9 +21,10 @@ export interface ResponsesSseOptions {
 /**
  * Streams OL events as Responses API events, each numbered (`sequence_number`): created and
  * in_progress, then per output item its added / delta / done events (`ResponseOutput`), then
- * completed (or incomplete). Nothing is written until the first OL event exists, so an early failure is
- * still a plain JSON error with its status; after that, a failure ends the stream with
- * `response.failed`. Events are written as they arrive (see `openSse`).
+ * completed (or incomplete). Nothing is written until the first OL event exists (or the
+ * heartbeat opens the stream, see `startStream`), so an early failure is still a plain JSON
+ * error with its status; after that, a failure ends the stream with `response.failed`.
+ * Events are written as they arrive (see `openSse`).
  */
 export async function writeResponsesSse(
   res: Response,
@@ -34,15 +33,14 @@ export async function writeResponsesSse(
   options: ResponsesSseOptions,
 ): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
-  let next = await firstEvent(iterator, options.onUsage);
-
-  const sink = openSse(res, options.signal);
+  const { sink, first } = await startStream(res, iterator, options);
   let sequence = 0;
   const emit = (type: string, fields: Record<string, unknown>): Promise<void> =>
     sink.write(
       `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`,
     );
   const output = new ResponseOutput(options.logprobs, emit);
+  let next: IteratorResult<ChatEvent> | undefined;
   try {
     await emit('response.created', {
       response: responseObject(meta, { status: 'in_progress', output: [] }),
@@ -50,7 +48,7 @@ export async function writeResponsesSse(
     await emit('response.in_progress', {
       response: responseObject(meta, { status: 'in_progress', output: [] }),
     });
-    for (; !next.done; next = await iterator.next()) {
+    for (next = await first; !next.done; next = await iterator.next()) {
       if (options.signal.aborted) return;
       await output.add(next.value);
     }
@@ -73,6 +71,6 @@ export async function writeResponsesSse(
     // Tokens spent before a failure or a disconnect count too (rate limits, usage).
     options.onUsage(output.usage);
     sink.end();
-    if (!next.done) await iterator.return?.().catch(() => undefined);
+    if (!next?.done) await iterator.return?.().catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Inject,
   Logger,
   Param,
   Post,
@@ -16,6 +17,7 @@ import { getCaller } from '../../common/request-caller.js';
 import { ClientErrors } from '../client-errors.js';
 import { sendJson } from '../json-response.js';
 import { LogicRunner } from '../logic-runner.js';
+import { serverConfig, type ServerConfig } from '../server.config.js';
 import { CreateResponseDto } from './dto/create-response.dto.js';
 import { inputItemsPage, withIds } from './response-input-items.js';
 import { unsupported } from './response-input.mapper.js';
@@ -34,6 +36,7 @@ export class ResponsesController {
     private readonly runner: LogicRunner,
     private readonly errors: ClientErrors,
     private readonly responses: ResponseStore,
+    @Inject(serverConfig.KEY) private readonly server: ServerConfig,
   ) {}
 
   @Post('responses')
@@ -72,6 +75,7 @@ export class ResponsesController {
       await writeResponsesSse(res, run.events, meta, {
         logprobs,
         signal: run.signal,
+        heartbeatMs: this.server.sseHeartbeatMs,
         mapError: (error) => this.errors.map(error),
         onError: (error) => this.logger.error({ err: error }, 'stream failed after it started'),
         onUsage: run.reportUsage,
