@@ -67,35 +67,36 @@ export interface StartedStream<T> {
  * `heartbeatMs` until it comes, so that proxies and clients with idle timeouts keep the
  * connection; a failure from then on is the stream's own error event.
  */
-export async function startStream<T>(
+export function startStream<T>(
   res: Response,
   iterator: AsyncIterator<T>,
   { signal, heartbeatMs, onUsage }: StreamStart,
 ): Promise<StartedStream<T>> {
   const first = iterator.next();
-  let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([
+  return new Promise((resolve, reject) => {
+    let opened = false;
+    const early = setTimeout(() => {
+      opened = true;
+      const sink = openSse(res, signal);
+      const beat = (): void => {
+        if (!signal.aborted) void sink.write(': keep-alive\n\n');
+      };
+      beat();
+      const beats = setInterval(beat, heartbeatMs);
+      resolve({ sink, first: first.finally(() => clearInterval(beats)) });
+    }, heartbeatMs);
     first.then(
-      () => false,
-      () => false,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(resolve, heartbeatMs, true))),
-  ]);
-  clearTimeout(timer);
-  if (!late) {
-    try {
-      const next = await first;
-      return { sink: openSse(res, signal), first: Promise.resolve(next) };
-    } catch (error) {
-      onUsage(undefined);
-      throw error;
-    }
-  }
-  const sink = openSse(res, signal);
-  const beat = (): void => {
-    if (!signal.aborted) void sink.write(': keep-alive\n\n');
-  };
-  beat();
-  const beats = setInterval(beat, heartbeatMs);
-  return { sink, first: first.finally(() => clearInterval(beats)) };
+      (next) => {
+        if (opened) return;
+        clearTimeout(early);
+        resolve({ sink: openSse(res, signal), first: Promise.resolve(next) });
+      },
+      (error: unknown) => {
+        if (opened) return;
+        clearTimeout(early);
+        onUsage(undefined);
+        reject(error as Error);
+      },
+    );
+  });
 }
