@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  MaxLength,
   IsNotEmpty,
   IsNumber,
   IsObject,
@@ -17,14 +16,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import {
-  SERVICE_TIERS,
-  type ResponseFormat,
-  type ServiceTier,
-  type ToolChoice,
-} from '../../common/chat.types.js';
+import type { ResponseFormat, ToolChoice } from '../../common/chat.types.js';
 import { ChatMessageDto } from './chat-message.dto.js';
 import { IsStop, IsToolChoice, IsUserField, IsWithLogprobs } from './message-content.validator.js';
+import { SharedRequestFieldsDto } from './shared-request-fields.dto.js';
 
 class FunctionDefinitionDto {
   @Matches(/^[a-zA-Z0-9_.-]{1,64}$/, {
@@ -99,7 +94,7 @@ class ResponseFormatDto {
  * `@ValidateNested` alone accepts an array where an object is due (it validates each
  * element): every nested object is also `@IsObject`.
  */
-export class ChatCompletionRequestDto {
+export class ChatCompletionRequestDto extends SharedRequestFieldsDto {
   @IsString()
   @IsNotEmpty()
   model!: string;
@@ -135,18 +130,6 @@ export class ChatCompletionRequestDto {
   @IsOptional()
   @IsBoolean()
   parallel_tool_calls?: boolean;
-
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(2)
-  temperature?: number | null;
-
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(1)
-  top_p?: number | null;
 
   @IsOptional()
   @IsInt()
@@ -214,19 +197,6 @@ export class ChatCompletionRequestDto {
   user?: string | Record<string, unknown>;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  safety_identifier?: string | null;
-
-  @IsOptional()
-  @IsString()
-  prompt_cache_key?: string | null;
-
-  @IsOptional()
   @IsIn(['low', 'medium', 'high'])
   verbosity?: 'low' | 'medium' | 'high' | null;
-
-  @IsOptional()
-  @IsIn(SERVICE_TIERS)
-  service_tier?: ServiceTier | null;
 }

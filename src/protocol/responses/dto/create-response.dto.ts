@@ -5,18 +5,16 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { SERVICE_TIERS, type ServiceTier } from '../../../common/chat.types.js';
+import { SharedRequestFieldsDto } from '../../dto/shared-request-fields.dto.js';
 import {
   IsMetadata,
   IsResponseInput,
@@ -79,7 +77,7 @@ class ReasoningDto {
  * (`response-input.mapper.ts`), which names the faulty path (`input[2].content[0]`). Fields
  * the service does not use are dropped; features it does not offer are refused there too.
  */
-export class CreateResponseDto {
+export class CreateResponseDto extends SharedRequestFieldsDto {
   @IsString()
   @IsNotEmpty()
   model!: string;
@@ -109,18 +107,6 @@ export class CreateResponseDto {
   parallel_tool_calls?: boolean | null;
 
   @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(2)
-  temperature?: number | null;
-
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(1)
-  top_p?: number | null;
-
-  @IsOptional()
   @IsInt()
   @Min(16)
   max_output_tokens?: number | null;
@@ -140,19 +126,6 @@ export class CreateResponseDto {
   @IsOptional()
   @IsString()
   user?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  safety_identifier?: string | null;
-
-  @IsOptional()
-  @IsString()
-  prompt_cache_key?: string | null;
-
-  @IsOptional()
-  @IsIn(SERVICE_TIERS)
-  service_tier?: ServiceTier | null;
 
   @IsOptional()
   @IsMetadata()
